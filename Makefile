@@ -1,0 +1,51 @@
+# Two commands do all the set-up: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Local development only: `make run` serves with DEBUG on and the development key.
+RUN_ENV := DEBUG=$${DEBUG:-1}
+# Checks run like production (DEBUG off), so they need some key.
+CHECK_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-insecure-key}
+
+.PHONY: run test test-sqlite test-postgres lint checks content migrate clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+migrate: $(STAMP)
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+
+run: migrate
+	$(RUN_ENV) $(PY) manage.py load_content
+	$(RUN_ENV) $(PY) manage.py ensure_demo_admin
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Reload the shipped content pack over an existing bank (resets shipped rows).
+content: migrate
+	$(RUN_ENV) $(PY) manage.py load_content --force
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+checks: $(STAMP)
+	$(CHECK_ENV) $(PY) manage.py check
+	$(CHECK_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+test-sqlite: $(STAMP)
+	$(PY) -m pytest
+
+test-postgres: $(STAMP)
+	.ci/with-postgres $(PY) -m pytest
+
+test: lint checks test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -1,0 +1,241 @@
+"""The recruiters' editing UI.
+
+Translated texts are edited per language: each language has its own
+fieldset (English first and required, the others collapsible), so a Dutch
+editor works through one block of Dutch fields.
+"""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count, Q
+from django.forms import Textarea
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
+
+from .models import (
+    Competency,
+    CompetencyRubricLevel,
+    Level,
+    Question,
+    Role,
+    RoleCompetency,
+    RubricLevel,
+)
+
+LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "de": "Deutsch", "it": "Italiano"}
+QUESTION_TEXT_FIELDS = ("text", "probes", "guidance")
+SMALL_TEXTAREA = {models.TextField: {"widget": Textarea(attrs={"rows": 3, "cols": 80})}}
+
+
+def language_fieldsets(*fields: str) -> list:
+    """One fieldset per language holding that language's column of each translated field."""
+    fieldsets = []
+    for code, _name in settings.LANGUAGES:
+        options = {"fields": [f"{field}_{code}" for field in fields]}
+        if code != settings.MODELTRANSLATION_DEFAULT_LANGUAGE:
+            options["classes"] = ["collapse"]
+        fieldsets.append((LANGUAGE_NAMES[code], options))
+    return fieldsets
+
+
+def missing_languages(obj, fields: tuple[str, ...]) -> list[str]:
+    """Language codes in which at least one of the fields is empty."""
+    return [
+        code
+        for code, _name in settings.LANGUAGES
+        if any(not getattr(obj, f"{field}_{code}") for field in fields)
+    ]
+
+
+class CompetencyRubricLevelInline(TranslationStackedInline):
+    model = CompetencyRubricLevel
+    extra = 0
+    max_num = 5
+    formfield_overrides = SMALL_TEXTAREA
+    fieldsets = [(None, {"fields": ["score"]}), *language_fieldsets("label", "anchor")]
+
+
+@admin.register(Competency)
+class CompetencyAdmin(TranslationAdmin):
+    list_display = ["name", "slug", "category", "active_questions"]
+    list_filter = ["category"]
+    search_fields = ["slug", "name_en", "name_nl", "name_de", "name_it"]
+    prepopulated_fields = {"slug": ["name_en"]}
+    fieldsets = [
+        (None, {"fields": ["slug", "category"]}),
+        *language_fieldsets("name", "description"),
+    ]
+    inlines = [CompetencyRubricLevelInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                active_question_count=Count(
+                    "questions", filter=Q(questions__status=Question.Status.ACTIVE)
+                )
+            )
+        )
+
+    @admin.display(description=_("active questions"), ordering="active_question_count")
+    def active_questions(self, obj):
+        return obj.active_question_count
+
+
+class RoleCompetencyInline(admin.TabularInline):
+    model = RoleCompetency
+    extra = 1
+    autocomplete_fields = ["competency"]
+
+
+@admin.register(Role)
+class RoleAdmin(TranslationAdmin):
+    list_display = ["title", "slug", "level", "family", "competency_count"]
+    list_filter = ["level", "family"]
+    search_fields = ["slug", "title_en", "title_nl", "title_de", "title_it"]
+    prepopulated_fields = {"slug": ["title_en"]}
+    fieldsets = [
+        (None, {"fields": ["slug", "family", "level"]}),
+        *language_fieldsets("title", "summary"),
+    ]
+    inlines = [RoleCompetencyInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(competency_total=Count("role_competencies"))
+
+    @admin.display(description=_("competencies"), ordering="competency_total")
+    def competency_count(self, obj):
+        return obj.competency_total
+
+
+class RubricLevelInline(TranslationStackedInline):
+    model = RubricLevel
+    extra = 0
+    max_num = 5
+    formfield_overrides = SMALL_TEXTAREA
+    fieldsets = [(None, {"fields": ["score"]}), *language_fieldsets("label", "anchor")]
+
+
+class LevelFilter(admin.SimpleListFilter):
+    title = _("role level")
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        return Level.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Level.values:
+            return queryset.for_level(self.value())
+        return queryset
+
+
+class MissingTranslationFilter(admin.SimpleListFilter):
+    title = _("missing translation")
+    parameter_name = "missing"
+
+    def lookups(self, request, model_admin):
+        return [(code, LANGUAGE_NAMES[code]) for code, _name in settings.LANGUAGES]
+
+    def queryset(self, request, queryset):
+        codes = [code for code, _name in settings.LANGUAGES]
+        if self.value() not in codes:
+            return queryset
+        missing = Q()
+        for field in QUESTION_TEXT_FIELDS:
+            missing |= Q(**{f"{field}_{self.value()}": ""})
+            missing |= Q(**{f"{field}_{self.value()}__isnull": True})
+        return queryset.filter(missing)
+
+
+@admin.register(Question)
+class QuestionAdmin(TranslationAdmin):
+    list_display = [
+        "code",
+        "short_text",
+        "type",
+        "competency",
+        "level_list",
+        "expected_minutes",
+        "status",
+        "translations",
+        "updated_at",
+    ]
+    list_filter = [
+        "status",
+        "type",
+        LevelFilter,
+        "competency",
+        "roles",
+        MissingTranslationFilter,
+    ]
+    list_select_related = ["competency"]
+    list_per_page = 50
+    search_fields = ["code", "text_en", "text_nl", "text_de", "text_it"]
+    autocomplete_fields = ["competency"]
+    filter_horizontal = ["roles"]
+    readonly_fields = ["created_at", "updated_at"]
+    formfield_overrides = SMALL_TEXTAREA
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "code",
+                    ("competency", "type"),
+                    ("for_entry", "for_mid", "for_senior"),
+                    "roles",
+                    ("expected_minutes", "status"),
+                    ("created_at", "updated_at"),
+                ]
+            },
+        ),
+        *language_fieldsets(*QUESTION_TEXT_FIELDS),
+    ]
+    inlines = [RubricLevelInline]
+    actions = ["activate", "retire", "make_draft"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Questions are retired, never deleted: printed kits and kit
+        # snapshots refer to them, and the history must stay readable.
+        return False
+
+    @admin.display(description=_("question"))
+    def short_text(self, obj):
+        return obj.text if len(obj.text) <= 90 else f"{obj.text[:87]}…"
+
+    @admin.display(description=_("levels"))
+    def level_list(self, obj):
+        return ", ".join(obj.levels)
+
+    @admin.display(description=_("missing languages"))
+    def translations(self, obj):
+        return " ".join(missing_languages(obj, QUESTION_TEXT_FIELDS)) or "—"
+
+    def _set_status(self, request, queryset, status):
+        updated = queryset.exclude(status=status).update(status=status, updated_at=timezone.now())
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d question set to %(status)s.",
+                "%(count)d questions set to %(status)s.",
+                updated,
+            )
+            % {"count": updated, "status": Question.Status(status).label},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Activate selected questions"), permissions=["change"])
+    def activate(self, request, queryset):
+        self._set_status(request, queryset, Question.Status.ACTIVE)
+
+    @admin.action(description=_("Retire selected questions"), permissions=["change"])
+    def retire(self, request, queryset):
+        self._set_status(request, queryset, Question.Status.RETIRED)
+
+    @admin.action(description=_("Set selected questions back to draft"), permissions=["change"])
+    def make_draft(self, request, queryset):
+        self._set_status(request, queryset, Question.Status.DRAFT)

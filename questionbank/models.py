@@ -1,0 +1,326 @@
+"""The question bank: competencies, roles, questions and their rubrics.
+
+Every text a reader sees is translated with django-modeltranslation (see
+translation.py): each such field has one column per language (`text_en`,
+`text_nl`, `text_de`, `text_it`) and reading `text` gives the active
+language, falling back to English.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MIN_SCORE = 1
+MAX_SCORE = 5
+
+
+class Level(models.TextChoices):
+    ENTRY = "entry", _("Entry")
+    MID = "mid", _("Mid")
+    SENIOR = "senior", _("Senior")
+
+
+class SlugManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Competency(models.Model):
+    class Category(models.TextChoices):
+        INTERPERSONAL = "interpersonal", _("Interpersonal")
+        TECHNICAL = "technical", _("Technical")
+        COMMERCIAL = "commercial", _("Commercial")
+        LEADERSHIP = "leadership", _("Leadership")
+        OPERATIONAL = "operational", _("Operational")
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name_plural = _("competencies")
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Role(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=160)
+    family = models.SlugField(
+        _("family"),
+        max_length=80,
+        default="contact-centre",
+        help_text=_("Job family, e.g. contact-centre."),
+    )
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    summary = models.TextField(_("summary"), blank=True)
+    competencies = models.ManyToManyField(
+        Competency, through="RoleCompetency", related_name="roles", verbose_name=_("competencies")
+    )
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["family", "slug"]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class RoleCompetencyManager(models.Manager):
+    def get_by_natural_key(self, role_slug, competency_slug):
+        return self.get(role__slug=role_slug, competency__slug=competency_slug)
+
+
+class RoleCompetency(models.Model):
+    """How much a competency matters for a role: kits cover competencies by weight."""
+
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="role_competencies")
+    competency = models.ForeignKey(
+        Competency, on_delete=models.PROTECT, related_name="role_competencies"
+    )
+    weight = models.PositiveSmallIntegerField(
+        _("weight"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("Importance for the role, 1 (nice to have) to 5 (critical)."),
+    )
+    essential = models.BooleanField(
+        _("essential"), default=False, help_text=_("Every interview for the role must cover it.")
+    )
+
+    objects = RoleCompetencyManager()
+
+    class Meta:
+        ordering = ["role", "-weight", "competency__slug"]
+        verbose_name = _("role competency")
+        verbose_name_plural = _("role competencies")
+        constraints = [
+            models.UniqueConstraint(fields=["role", "competency"], name="unique_role_competency"),
+            models.CheckConstraint(
+                condition=Q(weight__gte=1, weight__lte=5), name="role_competency_weight_1_5"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.role.slug} / {self.competency.slug} ({self.weight})"
+
+    def natural_key(self):
+        return (self.role.slug, self.competency.slug)
+
+    natural_key.dependencies = ["questionbank.role", "questionbank.competency"]
+
+
+class QuestionQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Question.Status.ACTIVE)
+
+    def for_level(self, level):
+        return self.filter(**{f"for_{level}": True})
+
+    def suitable_for(self, role):
+        """Questions that suit the role: its level, and either no role restriction or this role."""
+        return self.for_level(role.level).filter(Q(roles__isnull=True) | Q(roles=role)).distinct()
+
+    def with_rubrics(self):
+        return self.select_related("competency").prefetch_related(
+            "rubric_levels", "competency__rubric_levels", "roles"
+        )
+
+
+class QuestionManager(models.Manager.from_queryset(QuestionQuerySet)):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
+class Question(models.Model):
+    class Type(models.TextChoices):
+        BEHAVIOURAL = "behavioural", _("Behavioural")
+        SITUATIONAL = "situational", _("Situational")
+        KNOWLEDGE = "knowledge", _("Knowledge / technical")
+        MOTIVATIONAL = "motivational", _("Motivational")
+        SCREENING = "screening", _("Screening")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        RETIRED = "retired", _("Retired")
+
+    code = models.SlugField(
+        _("code"),
+        max_length=80,
+        unique=True,
+        help_text=_("Stable identifier, e.g. empathy-03. Used by imports and the content pack."),
+    )
+    competency = models.ForeignKey(
+        Competency, on_delete=models.PROTECT, related_name="questions", verbose_name=_("competency")
+    )
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    # Which role levels the question suits. Three flags rather than a
+    # many-to-many so that "active questions for mid-level roles" is a single
+    # indexed column test, not a join.
+    for_entry = models.BooleanField(_("entry level"), default=False)
+    for_mid = models.BooleanField(_("mid level"), default=False)
+    for_senior = models.BooleanField(_("senior level"), default=False)
+    roles = models.ManyToManyField(
+        Role,
+        blank=True,
+        related_name="questions",
+        verbose_name=_("only for roles"),
+        help_text=_("Leave empty to suit every role of the chosen levels."),
+    )
+    expected_minutes = models.PositiveSmallIntegerField(
+        _("expected minutes"), default=5, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    text = models.TextField(_("question"))
+    probes = models.TextField(_("follow-up probes"), blank=True, help_text=_("One probe per line."))
+    guidance = models.TextField(_("what to listen for"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
+
+    objects = QuestionManager()
+
+    class Meta:
+        ordering = ["competency__slug", "code"]
+        indexes = [
+            # The API's and kit assembly's filters: active questions of a
+            # competency, of a type, for a role level.
+            models.Index(fields=["status", "competency"], name="question_status_competency"),
+            models.Index(fields=["status", "type"], name="question_status_type"),
+            models.Index(fields=["status", "for_entry"], name="question_status_entry"),
+            models.Index(fields=["status", "for_mid"], name="question_status_mid"),
+            models.Index(fields=["status", "for_senior"], name="question_status_senior"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(for_entry=True) | Q(for_mid=True) | Q(for_senior=True),
+                name="question_suits_a_level",
+                violation_error_message=_("Choose at least one role level the question suits."),
+            ),
+            models.CheckConstraint(
+                condition=Q(expected_minutes__gte=1, expected_minutes__lte=60),
+                name="question_minutes_1_60",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.text[:60]}"
+
+    def natural_key(self):
+        return (self.code,)
+
+    def save(self, *args, **kwargs):
+        self.updated_at = timezone.now()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+        super().save(*args, **kwargs)
+
+    @property
+    def levels(self) -> list[str]:
+        return [level for level in Level.values if getattr(self, f"for_{level}")]
+
+    @property
+    def probe_list(self) -> list[str]:
+        return [line.strip() for line in self.probes.splitlines() if line.strip()]
+
+    def effective_rubric(self) -> list["RubricLevelBase"]:
+        """The rubric to score the question with: its own levels, else its competency's default.
+
+        Reads `rubric_levels` and `competency.rubric_levels`: prefetch both
+        (see `with_rubrics()`) or this costs two queries per question.
+        """
+        own = list(self.rubric_levels.all())
+        return own or list(self.competency.rubric_levels.all())
+
+
+class RubricLevelBase(models.Model):
+    """One step of a behaviourally anchored rating scale."""
+
+    score = models.PositiveSmallIntegerField(
+        _("score"), validators=[MinValueValidator(MIN_SCORE), MaxValueValidator(MAX_SCORE)]
+    )
+    label = models.CharField(_("label"), max_length=80)
+    anchor = models.TextField(
+        _("behavioural anchor"), help_text=_("What an answer at this score sounds like.")
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["score"]
+
+    def __str__(self):
+        return f"{self.score} – {self.label}"
+
+
+class RubricLevelManager(models.Manager):
+    def get_by_natural_key(self, code, score):
+        return self.get(question__code=code, score=score)
+
+
+class RubricLevel(RubricLevelBase):
+    """A question's own rubric level; wins over its competency's default rubric."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="rubric_levels")
+
+    objects = RubricLevelManager()
+
+    class Meta(RubricLevelBase.Meta):
+        verbose_name = _("rubric level")
+        constraints = [
+            models.UniqueConstraint(fields=["question", "score"], name="unique_question_score"),
+            models.CheckConstraint(
+                condition=Q(score__gte=MIN_SCORE, score__lte=MAX_SCORE),
+                name="rubric_level_score_1_5",
+            ),
+        ]
+
+    def natural_key(self):
+        return (self.question.code, self.score)
+
+    natural_key.dependencies = ["questionbank.question"]
+
+
+class CompetencyRubricLevelManager(models.Manager):
+    def get_by_natural_key(self, slug, score):
+        return self.get(competency__slug=slug, score=score)
+
+
+class CompetencyRubricLevel(RubricLevelBase):
+    """A level of the competency's default rubric, for questions without their own."""
+
+    competency = models.ForeignKey(
+        Competency, on_delete=models.CASCADE, related_name="rubric_levels"
+    )
+
+    objects = CompetencyRubricLevelManager()
+
+    class Meta(RubricLevelBase.Meta):
+        verbose_name = _("default rubric level")
+        constraints = [
+            models.UniqueConstraint(fields=["competency", "score"], name="unique_competency_score"),
+            models.CheckConstraint(
+                condition=Q(score__gte=MIN_SCORE, score__lte=MAX_SCORE),
+                name="competency_rubric_level_score_1_5",
+            ),
+        ]
+
+    def natural_key(self):
+        return (self.competency.slug, self.score)
+
+    natural_key.dependencies = ["questionbank.competency"]
