@@ -222,14 +222,14 @@ class Question(models.Model):
     def __str__(self):
         return f"{self.code}: {self.text[:60]}"
 
-    def natural_key(self):
-        return (self.code,)
-
     def save(self, *args, **kwargs):
         self.updated_at = timezone.now()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
         super().save(*args, **kwargs)
+
+    def natural_key(self):
+        return (self.code,)
 
     @property
     def levels(self) -> list[str]:
@@ -265,7 +265,7 @@ class RubricLevelBase(models.Model):
         ordering = ["score"]
 
     def __str__(self):
-        return f"{self.score} – {self.label}"
+        return f"{self.score} - {self.label}"
 
 
 class RubricLevelManager(models.Manager):

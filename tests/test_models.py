@@ -140,9 +140,8 @@ def test_a_question_rubric_wins_over_the_competency_default():
     competency = CompetencyFactory()
     CompetencyRubricLevelFactory(competency=competency, score=1)
     question = QuestionFactory(competency=competency)
-    assert [level.anchor for level in question.effective_rubric()][0] == (
-        "What a 1 answer sounds like."
-    )
+    first = question.effective_rubric()[0]
+    assert first.anchor == "What a 1 answer sounds like."
 
 
 def test_suitable_for_respects_level_and_role_restriction():
