@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 PROJECT = Path(__file__).resolve().parent.parent
 PRINT = (
@@ -66,3 +67,9 @@ def test_database_url_and_allowed_hosts_are_read_from_the_environment():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split(" ", 3)[1:3] == ["django.db.backends.postgresql", "questionbank"]
     assert "bank.example.com" in result.stdout
+
+
+def test_the_suite_runs_on_the_database_named_by_database_url():
+    url = os.environ.get("DATABASE_URL", "sqlite://")
+    expected = "postgresql" if url.startswith(("postgres", "pgsql")) else "sqlite"
+    assert connection.vendor == expected
