@@ -8,7 +8,7 @@ language, falling back to English.
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -133,7 +133,8 @@ class QuestionQuerySet(models.QuerySet):
 
     def suitable_for(self, role):
         """Questions that suit the role: its level, and either no role restriction or this role."""
-        return self.for_level(role.level).filter(Q(roles__isnull=True) | Q(roles=role)).distinct()
+        links = Question.roles.through.objects.filter(question=OuterRef("pk"))
+        return self.for_level(role.level).filter(~Exists(links) | Exists(links.filter(role=role)))
 
     def with_rubrics(self):
         return self.select_related("competency").prefetch_related(

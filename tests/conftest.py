@@ -1,4 +1,7 @@
 import pytest
+from django.contrib.auth.models import Permission
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from questionbank.content import load_content_pack
 
@@ -18,3 +21,38 @@ def admin_client(client, staff_user):
 def content_pack(db):
     """The shipped content pack, loaded into the test database."""
     load_content_pack()
+
+
+@pytest.fixture
+def api_user(django_user_model):
+    """An application account with no model permissions: it may only read."""
+    return django_user_model.objects.create_user("ats", password="pw-12345!")
+
+
+@pytest.fixture
+def recruiter(django_user_model):
+    user = django_user_model.objects.create_user("writer", password="pw-12345!")
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="questionbank",
+            codename__in=["add_question", "change_question"],
+        )
+    )
+    return user
+
+
+def client_for(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def api(api_user):
+    """A read-only application, authenticated with its API token."""
+    return client_for(api_user)
+
+
+@pytest.fixture
+def recruiter_api(recruiter):
+    return client_for(recruiter)

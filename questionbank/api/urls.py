@@ -1,0 +1,11 @@
+from rest_framework.routers import DefaultRouter
+
+from .views import CompetencyViewSet, QuestionViewSet, RoleViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("roles", RoleViewSet, basename="role")
+router.register("competencies", CompetencyViewSet, basename="competency")
+router.register("questions", QuestionViewSet, basename="question")
+
+urlpatterns = router.urls

@@ -1,0 +1,182 @@
+"""The bank over HTTP: thin viewsets over the models and questions.py."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.response import Response
+
+from questionbank import questions
+from questionbank.models import Competency, Question, Role, RoleCompetency
+
+from . import schema
+from .filters import QuestionFilter, StableOrderingFilter
+from .language import requested_language
+from .serializers import (
+    CompetencySerializer,
+    QuestionInputSerializer,
+    QuestionSerializer,
+    RoleSerializer,
+)
+
+COMMON_PARAMETERS = {"lang", "format"}
+LIST_PARAMETERS = {"page", "page_size", "ordering"}
+
+
+class BankPermissions(DjangoModelPermissions):
+    """Any authenticated user reads; writing needs the model permission.
+
+    Retiring is a change, whatever the HTTP method.
+    """
+
+    def has_permission(self, request, view):
+        if getattr(view, "action", None) == "retire":
+            user = request.user
+            return bool(
+                user and user.is_authenticated and user.has_perm("questionbank.change_question")
+            )
+        return super().has_permission(request, view)
+
+
+class BankViewMixin:
+    """Language negotiation, strict query parameters and caching headers for every view."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        request.language = requested_language(request)
+        self.reject_unknown_parameters(request)
+
+    def reject_unknown_parameters(self, request):
+        allowed = set(COMMON_PARAMETERS)
+        if self.action == "list":
+            allowed |= LIST_PARAMETERS
+            filterset_class = getattr(self, "filterset_class", None)
+            if filterset_class is not None:
+                allowed |= set(filterset_class.base_filters)
+        unknown = sorted(set(request.query_params) - allowed)
+        if unknown:
+            raise ValidationError(
+                {
+                    name: [f"Unknown query parameter. Allowed: {', '.join(sorted(allowed))}."]
+                    for name in unknown
+                },
+                code="unknown_parameter",
+            )
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["language"] = getattr(self.request, "language", "en")
+        return context
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        language = getattr(request, "language", None)
+        if language:
+            response["Content-Language"] = language
+        patch_vary_headers(response, ["Accept-Language", "Authorization", "Cookie"])
+        return response
+
+
+@schema.read_only_viewset("roles", "Roles with their competencies, weights and essential flags.")
+class RoleViewSet(BankViewMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = RoleSerializer
+    lookup_field = "slug"
+    queryset = Role.objects.prefetch_related(
+        Prefetch(
+            "role_competencies",
+            queryset=RoleCompetency.objects.select_related("competency").order_by(
+                "-weight", "competency__slug"
+            ),
+        )
+    ).order_by("slug", "pk")
+
+
+@schema.read_only_viewset("competencies", "Competencies with their default rubric.")
+class CompetencyViewSet(BankViewMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = CompetencySerializer
+    lookup_field = "slug"
+    queryset = Competency.objects.prefetch_related("rubric_levels").order_by("slug", "pk")
+
+
+@schema.question_viewset()
+class QuestionViewSet(
+    BankViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = QuestionSerializer
+    permission_classes = [BankPermissions]
+    lookup_field = "code"
+    filterset_class = QuestionFilter
+    filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+    ordering_fields = [
+        "code",
+        "type",
+        "expected_minutes",
+        "created_at",
+        "updated_at",
+        "competency__slug",
+    ]
+    ordering = ["competency__slug", "code"]
+    queryset = Question.objects.with_rubrics()
+
+    def retrieve(self, request, *args, **kwargs):
+        question = self.get_object()
+        response = Response(self.get_serializer(question).data)
+        response["Last-Modified"] = http_date(question.updated_at.timestamp())
+        return response
+
+    def create(self, request, *args, **kwargs):
+        data = self._validated_input(request)
+        question = self._run(questions.create_question, data=data, language=request.language)
+        body = self._fresh(question)
+        location = request.build_absolute_uri(f"{question.code}/")
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+    def update(self, request, *args, **kwargs):
+        question = self.get_object()
+        data = self._validated_input(request, partial=kwargs.get("partial", False))
+        self._run(
+            questions.update_question, question=question, data=data, language=request.language
+        )
+        return Response(self._fresh(question))
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    @action(detail=True, methods=["post"])
+    def retire(self, request, *args, **kwargs):
+        question = questions.retire_question(question=self.get_object())
+        return Response(self._fresh(question))
+
+    def _validated_input(self, request, partial=False):
+        serializer = QuestionInputSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _run(self, service, **kwargs):
+        try:
+            return service(**kwargs)
+        except DjangoValidationError as exc:
+            raise ValidationError(api_field_errors(exc)) from exc
+
+    def _fresh(self, question):
+        return self.get_serializer(self.get_queryset().get(pk=question.pk)).data
+
+
+def api_field_errors(exc: DjangoValidationError) -> dict:
+    """Model validation errors keyed by the API's field names (`text_en` is `text`)."""
+    errors = {}
+    for field, messages in exc.message_dict.items():
+        base = field.rsplit("_", 1)[0]
+        name = base if base in questions.TRANSLATED else field
+        if name == "__all__":
+            name = "non_field_errors"
+        errors.setdefault(name, []).extend(messages)
+    return errors

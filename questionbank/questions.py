@@ -1,0 +1,88 @@
+"""Writing questions: create, update, retire. Each is one transaction.
+
+Texts are written in one language at a time. English is the source: a new
+question, or a new rubric level, needs its English text first; other
+languages add translations to what exists.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .models import MAX_SCORE, MIN_SCORE, Level, Question, RubricLevel
+
+DEFAULT_LANGUAGE = "en"
+TRANSLATED = ("text", "probes", "guidance")
+
+
+def create_question(*, data: dict, language: str = DEFAULT_LANGUAGE) -> Question:
+    if language != DEFAULT_LANGUAGE:
+        raise ValidationError(
+            {"lang": f"Create questions in English (lang=en), then add the {language} translation."}
+        )
+    question = Question()
+    with transaction.atomic():
+        _apply(question, data, language)
+        return question
+
+
+def update_question(*, question: Question, data: dict, language: str) -> Question:
+    with transaction.atomic():
+        _apply(question, data, language)
+        return question
+
+
+def retire_question(*, question: Question) -> Question:
+    """Retire rather than delete: kits and printed interviews keep referring to it."""
+    if question.status != Question.Status.RETIRED:
+        question.status = Question.Status.RETIRED
+        question.save(update_fields=["status"])
+    return question
+
+
+def _apply(question: Question, data: dict, language: str) -> None:
+    data = dict(data)
+    roles = data.pop("roles", None)
+    rubric = data.pop("rubric_levels", None)
+    levels = data.pop("levels", None)
+    if levels is not None:
+        for level in Level.values:
+            setattr(question, f"for_{level}", level in levels)
+    if "probes" in data:
+        data["probes"] = "\n".join(data["probes"])
+    for field, value in data.items():
+        name = f"{field}_{language}" if field in TRANSLATED else field
+        setattr(question, name, value)
+    question.full_clean()
+    question.save()
+    if roles is not None:
+        question.roles.set(roles)
+    if rubric is not None:
+        _save_rubric(question, rubric, language)
+
+
+def _save_rubric(question: Question, levels: list[dict], language: str) -> None:
+    existing = {level.score: level for level in question.rubric_levels.all()}
+    for item in levels:
+        level = existing.get(item["score"])
+        if level is None:
+            if language != DEFAULT_LANGUAGE:
+                raise ValidationError(
+                    {
+                        "rubric_levels": f"Score {item['score']} has no English text yet: "
+                        "write it with lang=en before translating it."
+                    }
+                )
+            level = RubricLevel(question=question, score=item["score"])
+        setattr(level, f"label_{language}", item["label"])
+        setattr(level, f"anchor_{language}", item["anchor"])
+        level.full_clean(validate_unique=False)
+        level.save()
+        existing[level.score] = level
+    scores = sorted(existing)
+    if scores and scores != list(range(MIN_SCORE, MAX_SCORE + 1)):
+        raise ValidationError(
+            {
+                "rubric_levels": "A question's own rubric needs all five scores 1-5 "
+                f"(it would have {', '.join(map(str, scores))})."
+            }
+        )
