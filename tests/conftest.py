@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -56,3 +57,11 @@ def api(api_user):
 @pytest.fixture
 def recruiter_api(recruiter):
     return client_for(recruiter)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Throttle counters and cached bodies never leak from one test into another."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -49,7 +49,7 @@ class SlugListFilter(django_filters.CharFilter):
 class QuestionFilter(django_filters.FilterSet):
     role = django_filters.CharFilter(
         method="filter_role",
-        label="Role slug: questions that suit the role (its level, and no restriction to other roles).",
+        label="Role slug: questions that suit the role (its level; not restricted to other roles).",
     )
     level = django_filters.ChoiceFilter(
         choices=Level.choices, method="filter_level", label="Role level the question suits."

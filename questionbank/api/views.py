@@ -31,15 +31,18 @@ LIST_PARAMETERS = {"page", "page_size", "ordering"}
 class BankPermissions(DjangoModelPermissions):
     """Any authenticated user reads; writing needs the model permission.
 
-    Retiring is a change, whatever the HTTP method.
+    Retiring is a change, whatever the HTTP method. A method the view does
+    not offer (DELETE) is left to answer 405 rather than 403.
     """
 
     def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
         if getattr(view, "action", None) == "retire":
-            user = request.user
-            return bool(
-                user and user.is_authenticated and user.has_perm("questionbank.change_question")
-            )
+            return user.has_perm("questionbank.change_question")
+        if not hasattr(view, request.method.lower()):
+            return True
         return super().has_permission(request, view)
 
 

@@ -1,0 +1,112 @@
+"""Who may read and write: 401 for anonymous, 403 without permission, tokens, throttling."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+from rest_framework.throttling import UserRateThrottle
+
+from questionbank.models import Question
+from tests.factories import QuestionFactory, RoleFactory
+
+pytestmark = pytest.mark.django_db
+
+READ_URLS = [
+    "/api/v1/roles/",
+    "/api/v1/roles/agent/",
+    "/api/v1/competencies/",
+    "/api/v1/questions/",
+    "/api/v1/questions/q1/",
+    "/api/schema/",
+    "/api/docs/",
+]
+
+
+@pytest.fixture
+def bank():
+    RoleFactory(slug="agent")
+    QuestionFactory(code="q1")
+
+
+@pytest.mark.parametrize("url", READ_URLS)
+def test_anonymous_requests_get_401(bank, url):
+    response = APIClient().get(url)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.parametrize("url", READ_URLS)
+def test_a_token_reads_everything(api, bank, url):
+    assert api.get(url).status_code == 200
+
+
+def test_a_staff_session_reads_the_api(admin_client, bank):
+    response = admin_client.get("/api/v1/questions/q1/")
+    assert response.status_code == 200
+    assert response.json()["code"] == "q1"
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("post", "/api/v1/questions/"),
+        ("put", "/api/v1/questions/q1/"),
+        ("patch", "/api/v1/questions/q1/"),
+        ("post", "/api/v1/questions/q1/retire/"),
+    ],
+)
+def test_a_read_only_token_cannot_write(api, bank, method, url):
+    response = getattr(api, method)(url, {"text": "Changed"}, format="json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    question = Question.objects.get(code="q1")
+    assert (question.status, question.text_en) != ("retired", "Changed")
+    assert question.status == "active"
+
+
+def test_anonymous_writes_get_401_and_change_nothing(bank):
+    response = APIClient().post("/api/v1/questions/q1/retire/")
+    assert response.status_code == 401
+    assert Question.objects.get(code="q1").status == "active"
+
+
+def test_a_revoked_token_fails_at_once(api, api_user, bank):
+    assert api.get("/api/v1/questions/").status_code == 200
+    Token.objects.filter(user=api_user).delete()
+    response = api.get("/api/v1/questions/")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Invalid token."
+
+
+def test_an_unknown_token_is_401():
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert client.get("/api/v1/questions/").status_code == 401
+
+
+def test_a_token_is_obtained_with_username_and_password(api_user):
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "ats", "password": "pw-12345!"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["token"] == Token.objects.get(user=api_user).key
+
+
+def test_a_wrong_password_gets_no_token(api_user):
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "ats", "password": "wrong"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] is None
+    assert not Token.objects.exists()
+
+
+def test_requests_over_the_rate_are_throttled(api, bank, monkeypatch):
+    cache.clear()
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/minute"})
+    statuses = [api.get("/api/v1/roles/").status_code for _ in range(4)]
+    last = api.get("/api/v1/roles/")
+    cache.clear()
+    assert statuses == [200, 200, 200, 429]
+    assert last.json()["code"] == "throttled"
+    assert int(last["Retry-After"]) > 0
