@@ -1,4 +1,4 @@
-"""The question bank: competencies, roles, questions and their rubrics.
+"""The question bank: competencies, roles, questions, rubrics, kit templates and kits.
 
 Every text a reader sees is translated with django-modeltranslation (see
 translation.py): each such field has one column per language (`text_en`,
@@ -6,6 +6,10 @@ translation.py): each such field has one column per language (`text_en`,
 language, falling back to English.
 """
 
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -325,3 +329,128 @@ class CompetencyRubricLevel(RubricLevelBase):
         return (self.competency.slug, self.score)
 
     natural_key.dependencies = ["questionbank.competency"]
+
+
+class Stage(models.TextChoices):
+    PHONE_SCREEN = "phone_screen", _("Phone screen")
+    FIRST_INTERVIEW = "first_interview", _("First interview")
+    FINAL = "final", _("Final / panel interview")
+
+
+class KitTemplate(models.Model):
+    """An interview plan for one role and stage: what a kit for it should contain."""
+
+    role = models.ForeignKey(
+        Role, on_delete=models.CASCADE, related_name="kit_templates", verbose_name=_("role")
+    )
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    time_budget_minutes = models.PositiveSmallIntegerField(
+        _("time budget (minutes)"),
+        validators=[MinValueValidator(5), MaxValueValidator(240)],
+        help_text=_("Time for the questions, excluding introduction and candidate questions."),
+    )
+    competencies = models.ManyToManyField(
+        Competency,
+        blank=True,
+        related_name="kit_templates",
+        verbose_name=_("competencies to cover"),
+        help_text=_("Leave empty to cover all the role's competencies, most important first."),
+    )
+    questions_per_competency = models.PositiveSmallIntegerField(
+        _("questions per competency"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )
+    question_types = models.JSONField(
+        _("question types"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Types to draw from and balance, e.g. behavioural, situational. "
+            "Empty: all but screening."
+        ),
+    )
+    include_screening = models.BooleanField(
+        _("include screening questions"),
+        default=False,
+        help_text=_("Open the kit with the role's screening questions."),
+    )
+
+    class Meta:
+        ordering = ["role__slug", "stage"]
+        verbose_name = _("kit template")
+        constraints = [
+            models.UniqueConstraint(fields=["role", "stage"], name="unique_kit_template_per_stage"),
+            models.CheckConstraint(
+                condition=Q(time_budget_minutes__gte=5, time_budget_minutes__lte=240),
+                name="kit_template_budget_5_240",
+            ),
+            models.CheckConstraint(
+                condition=Q(questions_per_competency__gte=1, questions_per_competency__lte=10),
+                name="kit_template_per_competency_1_10",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.role} / {self.get_stage_display()}"
+
+    def clean(self):
+        unknown = sorted(set(self.question_types) - set(Question.Type.values))
+        if unknown:
+            raise ValidationError(
+                {"question_types": _("Unknown question types: %s.") % ", ".join(unknown)}
+            )
+
+
+class Kit(models.Model):
+    """An assembled interview kit: an immutable snapshot of questions and rubrics.
+
+    `content` holds everything an interviewer reads, copied at assembly, so
+    later edits to the bank never change an issued kit. `questions` links
+    the bank's questions (protected from deletion) so later rounds can
+    exclude them.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="kits")
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    template = models.ForeignKey(
+        KitTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="kits"
+    )
+    language = models.CharField(_("language"), max_length=5)
+    seed = models.BigIntegerField(_("seed"))
+    parameters = models.JSONField(_("parameters"), help_text=_("The request, as resolved."))
+    content = models.JSONField(_("content"))
+    warnings = models.JSONField(_("warnings"), default=list)
+    total_minutes = models.PositiveIntegerField(_("total minutes"))
+    questions = models.ManyToManyField(Question, through="KitQuestion", related_name="kits")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [
+            # The kit list's filters: a role's kits, newest first; by stage.
+            models.Index(fields=["role", "-created_at"], name="kit_role_created"),
+            models.Index(fields=["stage", "-created_at"], name="kit_stage_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.role.slug} {self.stage} {self.created_at:%Y-%m-%d} ({self.pk})"
+
+
+class KitQuestion(models.Model):
+    kit = models.ForeignKey(Kit, on_delete=models.CASCADE, related_name="kit_questions")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="kit_questions")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["kit", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["kit", "question"], name="kit_question_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.kit_id} #{self.position}: {self.question_id}"

@@ -8,9 +8,9 @@ languages add translations to what exists.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from .languages import DEFAULT_LANGUAGE
 from .models import MAX_SCORE, MIN_SCORE, Level, Question, RubricLevel
 
-DEFAULT_LANGUAGE = "en"
 TRANSLATED = ("text", "probes", "guidance")
 
 

@@ -4,12 +4,10 @@
 the Accept-Language header is negotiated, and English is the default.
 """
 
-from django.conf import settings
 from django.utils.translation.trans_real import parse_accept_lang_header
 from rest_framework.exceptions import ValidationError
 
-DEFAULT_LANGUAGE = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
-SUPPORTED_LANGUAGES = [code for code, _name in settings.LANGUAGES]
+from questionbank.languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 
 
 def requested_language(request) -> str:
@@ -37,11 +35,3 @@ def negotiate(accept_language: str) -> str:
         if primary in SUPPORTED_LANGUAGES:
             return primary
     return DEFAULT_LANGUAGE
-
-
-def translated(instance, field: str, language: str) -> tuple[str, bool]:
-    """The field's text in `language`, else English; and whether it fell back."""
-    value = getattr(instance, f"{field}_{language}", None)
-    if value or language == DEFAULT_LANGUAGE:
-        return value or "", False
-    return getattr(instance, f"{field}_{DEFAULT_LANGUAGE}") or "", True

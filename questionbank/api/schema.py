@@ -9,7 +9,8 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 
-from .language import SUPPORTED_LANGUAGES
+from questionbank.languages import SUPPORTED_LANGUAGES
+
 from .serializers import ErrorSerializer, QuestionInputSerializer, QuestionSerializer
 
 LANG_PARAMETER = OpenApiParameter(

@@ -11,6 +11,7 @@ English by default), so adding a Dutch translation is a PATCH with
 
 from rest_framework import serializers
 
+from questionbank.languages import DEFAULT_LANGUAGE, translated
 from questionbank.models import (
     MAX_SCORE,
     MIN_SCORE,
@@ -21,8 +22,6 @@ from questionbank.models import (
     RoleCompetency,
     RubricLevel,
 )
-
-from .language import DEFAULT_LANGUAGE, translated
 
 MAX_TEXT = 2000
 MAX_PROBE = 500
