@@ -171,7 +171,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {"LevelEnum": "questionbank.models.Level"},
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "questionbank.models.Level",
+        "QuestionTypeEnum": "questionbank.models.Question.Type",
+        "RubricSourceEnum": ["question", "competency"],
+    },
 }
 
 LOGGING = {

@@ -65,3 +65,18 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def interviewer(django_user_model):
+    """Reads the bank and assembles kits."""
+    user = django_user_model.objects.create_user("interviewer", password="pw-12345!")
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="questionbank", codename="add_kit")
+    )
+    return user
+
+
+@pytest.fixture
+def interviewer_api(interviewer):
+    return client_for(interviewer)

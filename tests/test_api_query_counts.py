@@ -84,3 +84,66 @@ def test_competency_detail(api, bank, django_assert_num_queries):
     # token+user, competency, default rubric levels
     with django_assert_num_queries(3):
         assert api.get(f"/api/v1/competencies/{bank[0].slug}/").status_code == 200
+
+
+@pytest.fixture(params=[(2, 3), (6, 12)], ids=["small-kit", "large-kit"])
+def kit_bank(request):
+    """A role with `competencies` competencies of `per_competency` questions each."""
+    competencies, per_competency = request.param
+    role = RoleFactory(slug="agent", level="entry")
+    for weight in range(competencies):
+        competency = CompetencyFactory()
+        RoleCompetencyFactory(role=role, competency=competency, weight=1 + weight % 5)
+        for score in range(1, 6):
+            CompetencyRubricLevelFactory(competency=competency, score=score)
+        for i in range(per_competency):
+            QuestionFactory(competency=competency, rubric=i % 2 == 0)
+    return competencies
+
+
+def test_kit_creation(interviewer_api, kit_bank, django_assert_num_queries):
+    previous = interviewer_api.post(
+        "/api/v1/kits/", {"role": "agent", "stage": "final"}, format="json"
+    ).json()["id"]
+    payload = {
+        "role": "agent",
+        "stage": "final",
+        "time_budget_minutes": 240,
+        "questions_per_competency": 3,
+        "exclude_kits": [previous],
+    }
+    # token+user, add_kit permission (user perms, group perms), role, exclude_kits look-up,
+    # template, role competencies, excluded kits' questions, candidates, their rubric
+    # levels, default rubric levels, then savepoint, insert kit, insert kit questions,
+    # release (the savepoint pair is the transaction, uncounted outside tests)
+    with django_assert_num_queries(15):
+        response = interviewer_api.post("/api/v1/kits/", payload, format="json")
+    assert response.status_code == 201
+    assert len(response.json()["sections"]) == kit_bank
+
+
+def test_kit_retrieval(api, interviewer_api, kit_bank, django_assert_num_queries):
+    kit_id = interviewer_api.post(
+        "/api/v1/kits/",
+        {"role": "agent", "stage": "final", "time_budget_minutes": 240},
+        format="json",
+    ).json()["id"]
+    # token+user, the kit with its role and creator
+    with django_assert_num_queries(2):
+        assert api.get(f"/api/v1/kits/{kit_id}/").status_code == 200
+
+
+def test_kit_list(api, interviewer_api, kit_bank, django_assert_num_queries):
+    for _ in range(kit_bank):
+        interviewer_api.post("/api/v1/kits/", {"role": "agent", "stage": "final"}, format="json")
+    # token+user, count, kits with their role and creator
+    with django_assert_num_queries(3):
+        assert api.get("/api/v1/kits/").json()["count"] == kit_bank
+
+
+def test_kit_preview(api, kit_bank, django_assert_num_queries):
+    # token+user, role, template, role competencies, candidates, their rubric levels,
+    # default rubric levels
+    with django_assert_num_queries(7):
+        response = api.get("/api/v1/roles/agent/kit-preview/", {"stage": "final"})
+    assert len(response.json()["sections"]) == kit_bank

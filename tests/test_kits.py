@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def make_role(level="entry", weights=(5, 3, 1), per_competency=6, minutes=5):
-    """A role whose competencies (slugs c5, c3, c1 by weight) each have `per_competency` questions."""
+    """A role with competencies of the given weights, each with `per_competency` questions."""
     role = RoleFactory(level=level)
     for weight in weights:
         competency = CompetencyFactory(slug=f"c{weight}-{role.pk}")

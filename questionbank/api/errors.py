@@ -58,4 +58,11 @@ def exception_handler(exc, context):
         "detail": detail,
         "errors": errors,
     }
+    shortfalls = getattr(exc, "shortfalls", None)
+    if shortfalls is not None:
+        response.data["errors"] = [
+            {"field": "competencies", "code": s["code"], "message": s["message"]}
+            for s in shortfalls
+        ]
+        response.data["shortfalls"] = shortfalls
     return response

@@ -6,7 +6,7 @@ from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
-from questionbank.models import Competency, Level, Question, Role
+from questionbank.models import Competency, Kit, Level, Question, Role, Stage
 
 
 class SlugListField(forms.Field):
@@ -105,3 +105,18 @@ class StableOrderingFilter(OrderingFilter):
                 )
             return [*terms, "pk"]
         return [*view.ordering, "pk"]
+
+
+class KitFilter(django_filters.FilterSet):
+    role = SlugListFilter(model=Role, label="Role slug; several comma-separated.")
+    stage = django_filters.ChoiceFilter(choices=Stage.choices)
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label="ISO 8601 date-time, inclusive."
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", label="ISO 8601 date-time, exclusive."
+    )
+
+    class Meta:
+        model = Kit
+        fields = ["role", "stage", "created_after", "created_before"]

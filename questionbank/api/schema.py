@@ -11,7 +11,17 @@ from drf_spectacular.utils import (
 
 from questionbank.languages import SUPPORTED_LANGUAGES
 
-from .serializers import ErrorSerializer, QuestionInputSerializer, QuestionSerializer
+from .serializers import (
+    ErrorSerializer,
+    KitPreviewQuerySerializer,
+    KitPreviewSerializer,
+    KitRequestSerializer,
+    KitSerializer,
+    KitSummarySerializer,
+    KitWarningSerializer,
+    QuestionInputSerializer,
+    QuestionSerializer,
+)
 
 LANG_PARAMETER = OpenApiParameter(
     "lang",
@@ -131,5 +141,92 @@ def question_viewset():
             "Needs `questionbank.change_question`.",
             request=None,
             responses={200: QuestionSerializer},
+        ),
+    )
+
+
+SHORTFALL = "empathy: only 1 suitable active question(s) of the 3 asked for."
+
+
+class ShortfallErrorSerializer(ErrorSerializer):
+    shortfalls = KitWarningSerializer(many=True)
+
+
+SHORTFALL_RESPONSE = OpenApiResponse(
+    ShortfallErrorSerializer,
+    "`strict` was set and the bank cannot satisfy the request: each shortfall is listed.",
+    examples=[
+        OpenApiExample(
+            "Too few questions",
+            value={
+                "status": 422,
+                "code": "kit_shortfall",
+                "detail": "The bank cannot satisfy this kit (1 shortfall(s)).",
+                "errors": [
+                    {
+                        "field": "competencies",
+                        "code": "not_enough_questions",
+                        "message": SHORTFALL,
+                    }
+                ],
+                "shortfalls": [
+                    {
+                        "code": "not_enough_questions",
+                        "competency": "empathy",
+                        "requested": 3,
+                        "selected": 1,
+                        "message": SHORTFALL,
+                    }
+                ],
+            },
+            response_only=True,
+            status_codes=["422"],
+        )
+    ],
+)
+
+
+def role_viewset():
+    what = "Roles with their competencies, weights and essential flags."
+    return extend_schema_view(
+        list=extend_schema(summary="List roles", description=what),
+        retrieve=extend_schema(summary="One role, by slug", description=what),
+        kit_preview=extend_schema(
+            summary="Preview a kit for the role (not stored)",
+            description="Assembles a kit exactly as POST /api/v1/kits/ would, without storing "
+            "it. Without `seed`, each call draws a new random seed (returned in `seed`).",
+            parameters=[KitPreviewQuerySerializer],
+            responses={200: KitPreviewSerializer, 422: SHORTFALL_RESPONSE},
+        ),
+    )
+
+
+def kit_viewset():
+    return extend_schema_view(
+        list=extend_schema(
+            summary="List stored kits",
+            description="Newest first. Summaries; fetch a kit for its content.",
+            responses={200: KitSummarySerializer(many=True)},
+        ),
+        retrieve=extend_schema(summary="One stored kit, by id", responses={200: KitSerializer}),
+        create=extend_schema(
+            summary="Assemble and store a kit",
+            description="Needs `questionbank.add_kit`. The kit is an immutable snapshot: later "
+            "edits to the bank never change it. Same inputs and seed, same kit.",
+            request=KitRequestSerializer,
+            responses={201: KitSerializer, 422: SHORTFALL_RESPONSE},
+            examples=[
+                OpenApiExample(
+                    "A first interview for inbound agents, in Dutch",
+                    value={
+                        "role": "inbound-service-agent",
+                        "stage": "first_interview",
+                        "language": "nl",
+                        "time_budget_minutes": 45,
+                        "seed": 20261125,
+                    },
+                    request_only=True,
+                )
+            ],
         ),
     )

@@ -11,16 +11,19 @@ English by default), so adding a Dutch translation is a PATCH with
 
 from rest_framework import serializers
 
-from questionbank.languages import DEFAULT_LANGUAGE, translated
+from questionbank import kits
+from questionbank.languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, translated
 from questionbank.models import (
     MAX_SCORE,
     MIN_SCORE,
     Competency,
+    Kit,
     Level,
     Question,
     Role,
     RoleCompetency,
     RubricLevel,
+    Stage,
 )
 
 MAX_TEXT = 2000
@@ -223,3 +226,218 @@ class QuestionInputSerializer(serializers.Serializer):
         if duplicates:
             raise serializers.ValidationError(f"Score {duplicates[0]} is given more than once.")
         return levels
+
+
+# Kits
+
+MAX_EXCLUDED_QUESTIONS = 500
+MAX_EXCLUDED_KITS = 20
+
+
+class KitRequestSerializer(serializers.Serializer):
+    """What to assemble. Everything but role and stage defaults from the kit template."""
+
+    role = serializers.SlugRelatedField(slug_field="slug", queryset=Role.objects.all())
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    competencies = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Competency.objects.all(),
+        many=True,
+        required=False,
+        help_text="Competencies to cover instead of the template's or the role's.",
+    )
+    questions_per_competency = serializers.IntegerField(
+        min_value=1, max_value=kits.MAX_QUESTIONS_PER_COMPETENCY, required=False
+    )
+    time_budget_minutes = serializers.IntegerField(
+        min_value=1, max_value=kits.MAX_BUDGET, required=False
+    )
+    question_types = serializers.MultipleChoiceField(
+        choices=Question.Type.choices, required=False, allow_empty=False
+    )
+    language = serializers.ChoiceField(
+        choices=SUPPORTED_LANGUAGES,
+        required=False,
+        help_text="The kit's language; defaults to the request's (`lang`, Accept-Language).",
+    )
+    seed = serializers.IntegerField(min_value=0, max_value=kits.MAX_SEED, required=False)
+    exclude_questions = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Question.objects.all(),
+        many=True,
+        required=False,
+        help_text=f"Question codes not to ask, e.g. asked in an earlier round "
+        f"(at most {MAX_EXCLUDED_QUESTIONS}).",
+    )
+    exclude_kits = serializers.PrimaryKeyRelatedField(
+        queryset=Kit.objects.all(),
+        many=True,
+        required=False,
+        help_text="Earlier kits for the same candidate: none of their questions are asked again "
+        f"(at most {MAX_EXCLUDED_KITS}).",
+    )
+    strict = serializers.BooleanField(
+        default=False,
+        help_text="Fail with 422 listing each shortfall instead of returning a kit with warnings.",
+    )
+
+    def validate_exclude_questions(self, value):
+        return at_most(value, MAX_EXCLUDED_QUESTIONS, "questions")
+
+    def validate_exclude_kits(self, value):
+        return at_most(value, MAX_EXCLUDED_KITS, "kits")
+
+
+def at_most(items: list, limit: int, what: str) -> list:
+    if len(items) > limit:
+        raise serializers.ValidationError(f"At most {limit} {what} can be excluded.")
+    return items
+
+
+class KitPreviewQuerySerializer(KitRequestSerializer):
+    """The kit-preview query: the role comes from the URL."""
+
+    role = None
+    competencies = serializers.CharField(
+        required=False, help_text="Comma-separated competency slugs."
+    )
+    question_types = serializers.CharField(required=False, help_text="Comma-separated types.")
+    exclude_questions = None
+    exclude_kits = None
+
+
+class KitWarningSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=["not_enough_questions", "time_budget"])
+    competency = serializers.CharField()
+    requested = serializers.IntegerField()
+    selected = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class KitRubricLevelSerializer(serializers.Serializer):
+    score = serializers.IntegerField()
+    label = serializers.CharField()
+    anchor = serializers.CharField()
+
+
+class KitQuestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    type = serializers.ChoiceField(choices=Question.Type.choices)
+    expected_minutes = serializers.IntegerField()
+    text = serializers.CharField()
+    probes = serializers.ListField(child=serializers.CharField())
+    guidance = serializers.CharField()
+    rubric_source = serializers.ChoiceField(choices=["question", "competency"])
+    rubric = KitRubricLevelSerializer(many=True)
+
+
+class KitSectionCompetencySerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    weight = serializers.IntegerField()
+    essential = serializers.BooleanField()
+
+
+class KitSectionSerializer(serializers.Serializer):
+    competency = KitSectionCompetencySerializer()
+    minutes = serializers.IntegerField()
+    questions = KitQuestionSerializer(many=True)
+
+
+class ScoringRowSerializer(serializers.Serializer):
+    competency = serializers.CharField()
+    name = serializers.CharField()
+    weight = serializers.IntegerField()
+    questions = serializers.ListField(child=serializers.CharField())
+    score = serializers.IntegerField(allow_null=True, help_text="For the interviewer: 1 to 5.")
+    scale = serializers.ListField(child=serializers.IntegerField())
+
+
+class KitRoleSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+
+
+class KitPreviewSerializer(serializers.Serializer):
+    """An assembled kit: sections per competency, the scoring sheet, warnings, fallbacks."""
+
+    role = KitRoleSerializer()
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    language = serializers.CharField()
+    seed = serializers.IntegerField()
+    parameters = serializers.DictField(help_text="The request as resolved, to reproduce the kit.")
+    total_minutes = serializers.IntegerField()
+    warnings = KitWarningSerializer(many=True)
+    sections = KitSectionSerializer(many=True)
+    scoring_sheet = ScoringRowSerializer(many=True)
+    fallbacks = serializers.ListField(
+        child=serializers.CharField(), help_text="Texts shown in English for want of a translation."
+    )
+
+
+class KitSerializer(KitPreviewSerializer):
+    id = serializers.UUIDField()
+    created_by = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class KitSummarySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    role = KitRoleSerializer()
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    language = serializers.CharField()
+    total_minutes = serializers.IntegerField()
+    question_count = serializers.IntegerField()
+    warning_count = serializers.IntegerField()
+    created_by = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+def role_ref(role: Role, language: str) -> dict:
+    return {"slug": role.slug, "title": translated(role, "title", language)[0]}
+
+
+def preview_payload(assembled: kits.AssembledKit) -> dict:
+    plan = assembled.plan
+    return {
+        "role": role_ref(plan.role, plan.language),
+        "stage": plan.stage,
+        "language": plan.language,
+        "seed": plan.seed,
+        "parameters": plan.parameters,
+        "total_minutes": assembled.total_minutes,
+        "warnings": assembled.warnings,
+        **assembled.content(),
+    }
+
+
+def kit_payload(kit: Kit) -> dict:
+    """A stored kit. Reads `kit.role` and `kit.created_by`: select them with the kit."""
+    return {
+        "id": kit.pk,
+        "role": role_ref(kit.role, kit.language),
+        "stage": kit.stage,
+        "language": kit.language,
+        "seed": kit.seed,
+        "parameters": kit.parameters,
+        "total_minutes": kit.total_minutes,
+        "warnings": kit.warnings,
+        **kit.content,
+        "created_by": kit.created_by.get_username() if kit.created_by else None,
+        "created_at": kit.created_at,
+    }
+
+
+def kit_summary(kit: Kit) -> dict:
+    return {
+        "id": kit.pk,
+        "role": role_ref(kit.role, kit.language),
+        "stage": kit.stage,
+        "language": kit.language,
+        "total_minutes": kit.total_minutes,
+        "question_count": sum(len(s["questions"]) for s in kit.content["sections"]),
+        "warning_count": len(kit.warnings),
+        "created_by": kit.created_by.get_username() if kit.created_by else None,
+        "created_at": kit.created_at,
+    }

@@ -7,21 +7,29 @@ from django.utils.http import http_date
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.response import Response
 
-from questionbank import questions
-from questionbank.models import Competency, Question, Role, RoleCompetency
+from questionbank import kits, questions
+from questionbank.models import Competency, Kit, Question, Role, RoleCompetency
 
 from . import schema
-from .filters import QuestionFilter, StableOrderingFilter
+from .filters import KitFilter, QuestionFilter, StableOrderingFilter
 from .language import requested_language
 from .serializers import (
     CompetencySerializer,
+    KitPreviewQuerySerializer,
+    KitPreviewSerializer,
+    KitRequestSerializer,
+    KitSerializer,
+    KitSummarySerializer,
     QuestionInputSerializer,
     QuestionSerializer,
     RoleSerializer,
+    kit_payload,
+    kit_summary,
+    preview_payload,
 )
 
 COMMON_PARAMETERS = {"lang", "format"}
@@ -61,6 +69,9 @@ class BankViewMixin:
             filterset_class = getattr(self, "filterset_class", None)
             if filterset_class is not None:
                 allowed |= set(filterset_class.base_filters)
+        query_serializer = getattr(self, "query_serializers", {}).get(self.action)
+        if query_serializer is not None:
+            allowed |= set(query_serializer().fields)
         unknown = sorted(set(request.query_params) - allowed)
         if unknown:
             raise ValidationError(
@@ -85,7 +96,7 @@ class BankViewMixin:
         return response
 
 
-@schema.read_only_viewset("roles", "Roles with their competencies, weights and essential flags.")
+@schema.role_viewset()
 class RoleViewSet(BankViewMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = RoleSerializer
     lookup_field = "slug"
@@ -97,6 +108,40 @@ class RoleViewSet(BankViewMixin, viewsets.ReadOnlyModelViewSet):
             ),
         )
     ).order_by("slug", "pk")
+
+    query_serializers = {"kit_preview": KitPreviewQuerySerializer}
+
+    def get_queryset(self):
+        # Kit assembly reads the role's competencies itself.
+        return Role.objects.all() if self.action == "kit_preview" else super().get_queryset()
+
+    @action(detail=True, methods=["get"], url_path="kit-preview")
+    def kit_preview(self, request, slug=None):
+        """Assemble a kit for the role without storing it."""
+        role = self.get_object()
+        query = KitPreviewQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = dict(query.validated_data)
+        data.setdefault("language", request.language)
+        if "competencies" in data:
+            data["competencies"] = slugs_to_competencies(data["competencies"])
+        if "question_types" in data:
+            data["question_types"] = [
+                t.strip() for t in data["question_types"].split(",") if t.strip()
+            ]
+        assembled = assemble_or_fail(role=role, **data)
+        return Response(KitPreviewSerializer(preview_payload(assembled)).data)
+
+
+def slugs_to_competencies(raw: str) -> list[Competency]:
+    slugs = sorted({s.strip() for s in raw.split(",") if s.strip()})
+    found = list(Competency.objects.filter(slug__in=slugs))
+    unknown = sorted(set(slugs) - {c.slug for c in found})
+    if unknown:
+        raise ValidationError(
+            {"competencies": [f"Unknown competency: {', '.join(unknown)}."]}, code="does_not_exist"
+        )
+    return found
 
 
 @schema.read_only_viewset("competencies", "Competencies with their default rubric.")
@@ -183,3 +228,64 @@ def api_field_errors(exc: DjangoValidationError) -> dict:
             name = "non_field_errors"
         errors.setdefault(name, []).extend(messages)
     return errors
+
+
+@schema.kit_viewset()
+class KitViewSet(
+    BankViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Stored kits. Reading needs authentication; assembling one needs `add_kit`."""
+
+    permission_classes = [BankPermissions]
+    filterset_class = KitFilter
+    queryset = Kit.objects.select_related("role", "created_by").order_by("-created_at", "pk")
+    serializer_class = KitSerializer
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(
+            KitSummarySerializer([kit_summary(kit) for kit in page], many=True).data
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(KitSerializer(kit_payload(self.get_object())).data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = KitRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.setdefault("language", request.language)
+        if "question_types" in data:
+            data["question_types"] = list(data["question_types"])
+        assembled = assemble_or_fail(**data)
+        kit = kits.store_kit(assembled, created_by=request.user)
+        location = request.build_absolute_uri(f"{kit.pk}/")
+        return Response(
+            KitSerializer(kit_payload(kit)).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
+
+
+def assemble_or_fail(**arguments):
+    """Assemble, turning the service's errors into 400 (bad input) or 422 (bank falls short)."""
+    try:
+        return kits.assemble_kit(**arguments)
+    except kits.KitError as exc:
+        raise ValidationError({k: [v] for k, v in exc.errors.items()}) from exc
+    except kits.KitShortfall as exc:
+        raise KitShortfallError(exc.shortfalls) from exc
+
+
+class KitShortfallError(APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "kit_shortfall"
+
+    def __init__(self, shortfalls):
+        self.shortfalls = shortfalls
+        super().__init__(
+            f"The bank cannot satisfy this kit ({len(shortfalls)} shortfall(s)).", self.default_code
+        )
