@@ -5,24 +5,35 @@ fieldset (English first and required, the others collapsible), so a Dutch
 editor works through one block of Dutch fields.
 """
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Q
 from django.forms import Textarea
+from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
+from . import kits
+from .languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from .models import (
     Competency,
     CompetencyRubricLevel,
+    Kit,
+    KitTemplate,
     Level,
     Question,
     Role,
     RoleCompetency,
     RubricLevel,
+    Stage,
 )
 
 LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "de": "Deutsch", "it": "Italiano"}
@@ -103,9 +114,29 @@ class RoleAdmin(TranslationAdmin):
         *language_fieldsets("title", "summary"),
     ]
     inlines = [RoleCompetencyInline]
+    actions = ["assemble_phone_screen", "assemble_first_interview", "assemble_final"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(competency_total=Count("role_competencies"))
+
+    def _assemble(self, request, queryset, stage):
+        roles = list(queryset[:2])
+        if len(roles) != 1:
+            self.message_user(request, _("Select exactly one role."), messages.WARNING)
+            return None
+        return assemble_and_open(self, request, role=roles[0], stage=stage)
+
+    @admin.action(description=_("Assemble a phone-screen kit"))
+    def assemble_phone_screen(self, request, queryset):
+        return self._assemble(request, queryset, Stage.PHONE_SCREEN)
+
+    @admin.action(description=_("Assemble a first-interview kit"))
+    def assemble_first_interview(self, request, queryset):
+        return self._assemble(request, queryset, Stage.FIRST_INTERVIEW)
+
+    @admin.action(description=_("Assemble a final-interview kit"))
+    def assemble_final(self, request, queryset):
+        return self._assemble(request, queryset, Stage.FINAL)
 
     @admin.display(description=_("competencies"), ordering="competency_total")
     def competency_count(self, obj):
@@ -239,3 +270,122 @@ class QuestionAdmin(TranslationAdmin):
     @admin.action(description=_("Set selected questions back to draft"), permissions=["change"])
     def make_draft(self, request, queryset):
         self._set_status(request, queryset, Question.Status.DRAFT)
+
+
+class KitTemplateForm(forms.ModelForm):
+    question_types = forms.MultipleChoiceField(
+        choices=Question.Type.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Types to draw from and balance. None ticked: all but screening."),
+    )
+
+    class Meta:
+        model = KitTemplate
+        fields = [
+            "role",
+            "stage",
+            "time_budget_minutes",
+            "competencies",
+            "questions_per_competency",
+            "question_types",
+            "include_screening",
+        ]
+
+
+@admin.register(KitTemplate)
+class KitTemplateAdmin(admin.ModelAdmin):
+    form = KitTemplateForm
+    list_display = [
+        "role",
+        "stage",
+        "time_budget_minutes",
+        "questions_per_competency",
+        "include_screening",
+    ]
+    list_filter = ["stage", "role__level"]
+    list_select_related = ["role"]
+    autocomplete_fields = ["role"]
+    filter_horizontal = ["competencies"]
+    actions = ["assemble"]
+
+    @admin.action(description=_("Assemble a kit from the selected template"))
+    def assemble(self, request, queryset):
+        templates = list(queryset[:2])
+        if len(templates) != 1:
+            self.message_user(request, _("Select exactly one template."), messages.WARNING)
+            return None
+        template = templates[0]
+        return assemble_and_open(
+            self, request, role=template.role, stage=template.stage, template=template
+        )
+
+
+@admin.register(Kit)
+class KitAdmin(admin.ModelAdmin):
+    """Kits are snapshots: viewed here, never edited."""
+
+    list_display = [
+        "created_at",
+        "role",
+        "stage",
+        "language",
+        "total_minutes",
+        "warning_count",
+        "created_by",
+    ]
+    list_filter = ["stage", "language", "role"]
+    list_select_related = ["role", "created_by"]
+    date_hierarchy = "created_at"
+    search_fields = ["id", "role__slug"]
+    fields = [
+        "id",
+        "role",
+        "stage",
+        "language",
+        "seed",
+        "total_minutes",
+        "created_by",
+        "created_at",
+        "template",
+        "warnings_list",
+        "contents",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("warnings"))
+    def warning_count(self, kit):
+        return len(kit.warnings)
+
+    @admin.display(description=_("warnings"))
+    def warnings_list(self, kit):
+        if not kit.warnings:
+            return "—"
+        return format_html_join(mark_safe("<br>"), "{}", ((w["message"],) for w in kit.warnings))
+
+    @admin.display(description=_("contents"))
+    def contents(self, kit):
+        return render_to_string("questionbank/admin/kit_contents.html", {"kit": kit})
+
+
+def assemble_and_open(model_admin, request, **arguments):
+    """Assemble and store a kit in the user's admin language, then open it."""
+    if not request.user.has_perm("questionbank.add_kit"):
+        model_admin.message_user(request, _("You may not create kits."), messages.ERROR)
+        return None
+    language = get_language() if get_language() in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+    try:
+        assembled = kits.assemble_kit(language=language, **arguments)
+    except kits.KitError as exc:
+        model_admin.message_user(request, str(exc), messages.ERROR)
+        return None
+    kit = kits.store_kit(assembled, created_by=request.user)
+    for warning in kit.warnings:
+        model_admin.message_user(request, warning["message"], messages.WARNING)
+    return HttpResponseRedirect(reverse("admin:questionbank_kit_change", args=[kit.pk]))
