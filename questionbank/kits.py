@@ -100,6 +100,7 @@ class Plan:
 @dataclass
 class AssembledKit:
     plan: Plan
+    role: dict
     sections: list[dict]
     questions: list[Question]
     warnings: list[dict]
@@ -112,6 +113,7 @@ class AssembledKit:
     def content(self) -> dict:
         """The snapshot stored with the kit and returned by the API."""
         return {
+            "role": self.role,
             "sections": self.sections,
             "scoring_sheet": scoring_sheet(self.sections),
             "fallbacks": self.fallbacks,
@@ -151,9 +153,9 @@ def assemble_kit(
     chosen, warnings = choose(plan, pools)
     if warnings and plan.strict:
         raise KitShortfall(warnings)
-    sections, fallbacks = snapshot(plan, chosen)
+    role_ref, sections, fallbacks = snapshot(plan, chosen)
     questions = [q for link in plan.competencies for q in chosen[link.competency_id]]
-    return AssembledKit(plan, sections, questions, warnings, fallbacks)
+    return AssembledKit(plan, role_ref, sections, questions, warnings, fallbacks)
 
 
 def resolve_plan(
@@ -357,8 +359,8 @@ def shortfalls(plan: Plan, chosen: dict, out_of_time: set) -> list[dict]:
     return warnings
 
 
-def snapshot(plan: Plan, chosen: dict) -> tuple[list[dict], list[str]]:
-    """Sections with every text the interviewer reads, in the kit's language."""
+def snapshot(plan: Plan, chosen: dict) -> tuple[dict, list[dict], list[str]]:
+    """The role and the sections, with every text the interviewer reads, in the kit's language."""
     language = plan.language
     fallbacks = []
 
@@ -368,6 +370,7 @@ def snapshot(plan: Plan, chosen: dict) -> tuple[list[dict], list[str]]:
             fallbacks.append(f"{path}.{name}")
         return value
 
+    role = {"slug": plan.role.slug, "title": text(plan.role, "title", "role")}
     default_rubrics = default_rubric_levels(plan)
     sections = []
     for link in plan.competencies:
@@ -389,7 +392,7 @@ def snapshot(plan: Plan, chosen: dict) -> tuple[list[dict], list[str]]:
                 ],
             }
         )
-    return sections, fallbacks
+    return role, sections, fallbacks
 
 
 def default_rubric_levels(plan: Plan) -> dict[int, list[CompetencyRubricLevel]]:

@@ -394,14 +394,9 @@ class KitSummarySerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-def role_ref(role: Role, language: str) -> dict:
-    return {"slug": role.slug, "title": translated(role, "title", language)[0]}
-
-
 def preview_payload(assembled: kits.AssembledKit) -> dict:
     plan = assembled.plan
     return {
-        "role": role_ref(plan.role, plan.language),
         "stage": plan.stage,
         "language": plan.language,
         "seed": plan.seed,
@@ -413,10 +408,9 @@ def preview_payload(assembled: kits.AssembledKit) -> dict:
 
 
 def kit_payload(kit: Kit) -> dict:
-    """A stored kit. Reads `kit.role` and `kit.created_by`: select them with the kit."""
+    """A stored kit. Reads `kit.created_by`: select it with the kit."""
     return {
         "id": kit.pk,
-        "role": role_ref(kit.role, kit.language),
         "stage": kit.stage,
         "language": kit.language,
         "seed": kit.seed,
@@ -432,7 +426,7 @@ def kit_payload(kit: Kit) -> dict:
 def kit_summary(kit: Kit) -> dict:
     return {
         "id": kit.pk,
-        "role": role_ref(kit.role, kit.language),
+        "role": kit.content["role"],
         "stage": kit.stage,
         "language": kit.language,
         "total_minutes": kit.total_minutes,

@@ -241,7 +241,7 @@ class KitViewSet(
 
     permission_classes = [BankPermissions]
     filterset_class = KitFilter
-    queryset = Kit.objects.select_related("role", "created_by").order_by("-created_at", "pk")
+    queryset = Kit.objects.select_related("created_by").order_by("-created_at", "pk")
     serializer_class = KitSerializer
 
     def list(self, request, *args, **kwargs):
