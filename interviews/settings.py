@@ -125,6 +125,9 @@ TIME_ZONE = env.str("TIME_ZONE", default="Europe/Amsterdam")
 USE_I18N = True
 USE_TZ = True
 
+# Browsers without a session are sent here (print views).
+LOGIN_URL = "admin:login"
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 

@@ -15,7 +15,7 @@ from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -333,12 +333,14 @@ class KitAdmin(admin.ModelAdmin):
         "total_minutes",
         "warning_count",
         "created_by",
+        "print_links",
     ]
     list_filter = ["stage", "language", "role"]
     list_select_related = ["role", "created_by"]
     date_hierarchy = "created_at"
     search_fields = ["id", "role__slug"]
     fields = [
+        "print_links",
         "id",
         "role",
         "stage",
@@ -358,6 +360,16 @@ class KitAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("print"))
+    def print_links(self, kit):
+        return format_html(
+            '<a href="{}" target="_blank">{}</a> · <a href="{}">{}</a>',
+            reverse("kit-print", args=[kit.pk]),
+            _("Print"),
+            reverse("kit-pdf", args=[kit.pk]),
+            _("PDF"),
+        )
 
     @admin.display(description=_("warnings"))
     def warning_count(self, kit):

@@ -45,6 +45,7 @@ def print_context(kit: Kit) -> dict:
         "stage_label": Stage(kit.stage).label,
         "language_name": translation.get_language_info(kit.language)["name_local"],
         "sections": sections,
+        "question_count": sum(len(section["questions"]) for section in sections),
         "scale": SCALE,
         "note_lines": range(NOTE_LINES),
     }
@@ -52,4 +53,3 @@ def print_context(kit: Kit) -> dict:
 
 def pdf_filename(kit: Kit) -> str:
     return f"kit-{kit.content['role']['slug']}-{kit.stage}-{str(kit.pk)[:8]}.pdf"
-

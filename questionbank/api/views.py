@@ -9,14 +9,17 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from questionbank import kits, questions
 from questionbank.models import Competency, Kit, Question, Role, RoleCompetency
+from questionbank.views import pdf_response
 
 from . import schema
 from .filters import KitFilter, QuestionFilter, StableOrderingFilter
 from .language import requested_language
+from .renderers import PDFRenderer
 from .serializers import (
     CompetencySerializer,
     KitPreviewQuerySerializer,
@@ -250,8 +253,16 @@ class KitViewSet(
             KitSummarySerializer([kit_summary(kit) for kit in page], many=True).data
         )
 
+    def get_renderers(self):
+        if self.action == "retrieve":
+            return [JSONRenderer(), PDFRenderer()]
+        return super().get_renderers()
+
     def retrieve(self, request, *args, **kwargs):
-        return Response(KitSerializer(kit_payload(self.get_object())).data)
+        kit = self.get_object()
+        if request.accepted_renderer.format == PDFRenderer.format:
+            return pdf_response(kit)
+        return Response(KitSerializer(kit_payload(kit)).data)
 
     def create(self, request, *args, **kwargs):
         serializer = KitRequestSerializer(data=request.data)
