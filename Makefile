@@ -14,6 +14,7 @@ CHECK_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-insecure-key}
 .PHONY: run test test-sqlite test-postgres lint checks content migrate clean
 
 $(STAMP): pyproject.toml
+	.ci/system-deps
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"

@@ -186,4 +186,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # The PDF renderer's font subsetter logs every glyph table at INFO.
+    "loggers": {
+        "fontTools": {"level": "WARNING", "propagate": False},
+        "weasyprint": {"level": "WARNING"},
+    },
 }
