@@ -11,7 +11,7 @@ RUN_ENV := DEBUG=$${DEBUG:-1}
 # Checks run like production (DEBUG off), so they need some key.
 CHECK_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-insecure-key}
 
-.PHONY: run test test-sqlite test-postgres lint checks content migrate clean
+.PHONY: run test test-sqlite test-postgres lint checks content migrate clean messages
 
 $(STAMP): pyproject.toml
 	.ci/system-deps
@@ -50,3 +50,8 @@ test: lint checks test-sqlite test-postgres
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+
+# Refresh the translation catalogues after changing translatable strings, then compile them.
+messages: $(STAMP)
+	cd questionbank && DEBUG=1 ../$(PY) ../manage.py makemessages -l nl -l de -l it --no-location
+	cd questionbank && DEBUG=1 ../$(PY) ../manage.py compilemessages

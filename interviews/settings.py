@@ -178,6 +178,8 @@ SPECTACULAR_SETTINGS = {
         "LevelEnum": "questionbank.models.Level",
         "QuestionTypeEnum": "questionbank.models.Question.Type",
         "RubricSourceEnum": ["question", "competency"],
+        "QuestionStatusEnum": "questionbank.models.Question.Status",
+        "ScreeningOutcomeEnum": ["passed", "failed", "scored", "recorded", "unanswered"],
     },
 }
 

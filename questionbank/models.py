@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -146,9 +146,13 @@ class QuestionQuerySet(models.QuerySet):
         )
 
 
-class QuestionManager(models.Manager.from_queryset(QuestionQuerySet)):
+class CodeManager(models.Manager):
     def get_by_natural_key(self, code):
         return self.get(code=code)
+
+
+class QuestionManager(CodeManager.from_queryset(QuestionQuerySet)):
+    pass
 
 
 class Question(models.Model):
@@ -454,3 +458,162 @@ class KitQuestion(models.Model):
 
     def __str__(self):
         return f"{self.kit_id} #{self.position}: {self.question_id}"
+
+
+class ScreeningQuestion(models.Model):
+    """A closed question asked before interviews, with a typed answer and a knockout rule."""
+
+    class AnswerType(models.TextChoices):
+        YES_NO = "yes_no", _("Yes / no")
+        SINGLE_CHOICE = "single_choice", _("Single choice")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+        NUMBER = "number", _("Number")
+
+    class Rule(models.TextChoices):
+        NONE = "none", _("No rule")
+        MUST_BE_YES = "must_be_yes", _("Must be yes")
+        AT_LEAST = "at_least", _("At least N")
+        ONE_OF = "one_of", _("One of the accepted options")
+        MUST_INCLUDE = "must_include", _("Must include every accepted option")
+
+    # Which rules make sense for which answer type.
+    RULES_BY_TYPE = {
+        AnswerType.YES_NO: {Rule.NONE, Rule.MUST_BE_YES},
+        AnswerType.NUMBER: {Rule.NONE, Rule.AT_LEAST},
+        AnswerType.SINGLE_CHOICE: {Rule.NONE, Rule.ONE_OF},
+        AnswerType.MULTIPLE_CHOICE: {Rule.NONE, Rule.ONE_OF, Rule.MUST_INCLUDE},
+    }
+
+    code = models.SlugField(_("code"), max_length=80, unique=True)
+    text = models.TextField(_("question"))
+    help = models.TextField(_("help for the applicant"), blank=True)
+    answer_type = models.CharField(_("answer type"), max_length=20, choices=AnswerType.choices)
+    unit = models.CharField(_("unit"), max_length=40, blank=True, help_text=_("e.g. months"))
+    min_value = models.IntegerField(_("lowest valid answer"), null=True, blank=True)
+    max_value = models.IntegerField(_("highest valid answer"), null=True, blank=True)
+    rule = models.CharField(_("rule"), max_length=20, choices=Rule.choices, default=Rule.NONE)
+    rule_value = models.IntegerField(
+        _("threshold"), null=True, blank=True, help_text=_("N for “at least N”.")
+    )
+
+    objects = CodeManager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("screening question")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True)
+                | Q(max_value__isnull=True)
+                | Q(min_value__lt=F("max_value")),
+                name="screening_min_below_max",
+            ),
+            models.CheckConstraint(
+                condition=~Q(rule="at_least") | Q(rule_value__isnull=False),
+                name="screening_at_least_has_threshold",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.text[:60]}"
+
+    def natural_key(self):
+        return (self.code,)
+
+    def clean(self):
+        errors = {}
+        if self.rule not in self.RULES_BY_TYPE.get(self.answer_type, set()):
+            errors["rule"] = _("This rule does not apply to this answer type.")
+        number = self.answer_type == self.AnswerType.NUMBER
+        if number and (self.min_value is None or self.max_value is None):
+            errors["max_value"] = _("A number answer needs its lowest and highest valid value.")
+        if self.rule == self.Rule.AT_LEAST and self.rule_value is None:
+            errors["rule_value"] = _("“At least N” needs N.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ScreeningOptionManager(models.Manager):
+    def get_by_natural_key(self, code, value):
+        return self.get(question__code=code, value=value)
+
+
+class ScreeningOption(models.Model):
+    question = models.ForeignKey(
+        ScreeningQuestion, on_delete=models.CASCADE, related_name="options"
+    )
+    value = models.SlugField(_("value"), max_length=60, help_text=_("What the API sends."))
+    label = models.CharField(_("label"), max_length=200)
+    accepted = models.BooleanField(
+        _("accepted"),
+        default=False,
+        help_text=_("For “one of”: an accepted answer. For “must include”: a required one."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    objects = ScreeningOptionManager()
+
+    class Meta:
+        ordering = ["question", "position", "value"]
+        verbose_name = _("option")
+        constraints = [
+            models.UniqueConstraint(fields=["question", "value"], name="unique_screening_option"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def natural_key(self):
+        return (self.question.code, self.value)
+
+    natural_key.dependencies = ["questionbank.screeningquestion"]
+
+
+class RoleScreeningQuestionManager(models.Manager):
+    def get_by_natural_key(self, role_slug, code):
+        return self.get(role__slug=role_slug, question__code=code)
+
+
+class RoleScreeningQuestion(models.Model):
+    """A question in a role's screening questionnaire: its place, and whether it knocks out."""
+
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="screening_items")
+    question = models.ForeignKey(
+        ScreeningQuestion, on_delete=models.PROTECT, related_name="role_items"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    knockout = models.BooleanField(
+        _("knockout"), default=False, help_text=_("Failing the rule fails the screening.")
+    )
+    required = models.BooleanField(_("required"), default=True)
+    rule_value = models.IntegerField(
+        _("threshold for this role"),
+        null=True,
+        blank=True,
+        help_text=_("Overrides the question's N for “at least N”."),
+    )
+
+    objects = RoleScreeningQuestionManager()
+
+    class Meta:
+        ordering = ["role", "position", "id"]
+        verbose_name = _("screening questionnaire item")
+        constraints = [
+            models.UniqueConstraint(fields=["role", "question"], name="unique_role_screening"),
+        ]
+
+    def __str__(self):
+        return f"{self.role.slug} #{self.position}: {self.question.code}"
+
+    def natural_key(self):
+        return (self.role.slug, self.question.code)
+
+    natural_key.dependencies = ["questionbank.role", "questionbank.screeningquestion"]
+
+    @property
+    def threshold(self) -> int | None:
+        return self.rule_value if self.rule_value is not None else self.question.rule_value
+
+    def clean(self):
+        if self.knockout and self.question.rule == ScreeningQuestion.Rule.NONE:
+            raise ValidationError({"knockout": _("A question without a rule cannot knock out.")})

@@ -2,7 +2,15 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Competency, CompetencyRubricLevel, Question, Role, RubricLevel
+from .models import (
+    Competency,
+    CompetencyRubricLevel,
+    Question,
+    Role,
+    RubricLevel,
+    ScreeningOption,
+    ScreeningQuestion,
+)
 
 
 class EnglishRequired(TranslationOptions):
@@ -32,3 +40,13 @@ class RubricLevelTranslation(EnglishRequired):
 @register(CompetencyRubricLevel)
 class CompetencyRubricLevelTranslation(EnglishRequired):
     fields = ("label", "anchor")
+
+
+@register(ScreeningQuestion)
+class ScreeningQuestionTranslation(EnglishRequired):
+    fields = ("text", "help", "unit")
+
+
+@register(ScreeningOption)
+class ScreeningOptionTranslation(EnglishRequired):
+    fields = ("label",)

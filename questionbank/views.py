@@ -17,6 +17,7 @@ from .printing import pdf_filename, render_kit_html, render_kit_pdf
 
 class PrintViewBase(APIView):
     renderer_classes = [JSONRenderer]  # for error bodies only
+    schema = None  # pages for people, not part of the API schema
 
     def handle_exception(self, exc):
         if isinstance(exc, NotAuthenticated) and "HTTP_AUTHORIZATION" not in self.request.META:

@@ -8,7 +8,10 @@ from questionbank.models import (
     Question,
     Role,
     RoleCompetency,
+    RoleScreeningQuestion,
     RubricLevel,
+    ScreeningOption,
+    ScreeningQuestion,
 )
 
 LABELS = {1: "Poor", 2: "Weak", 3: "Competent", 4: "Strong", 5: "Outstanding"}
@@ -84,3 +87,31 @@ class CompetencyRubricLevelFactory(factory.django.DjangoModelFactory):
     score = 3
     label_en = factory.LazyAttribute(lambda o: LABELS.get(o.score, "Level"))
     anchor_en = factory.LazyAttribute(lambda o: f"Default anchor for {o.score}.")
+
+
+class ScreeningQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScreeningQuestion
+
+    code = factory.Sequence(lambda n: f"screening-{n}")
+    text_en = factory.Sequence(lambda n: f"Screening question {n}?")
+    answer_type = ScreeningQuestion.AnswerType.YES_NO
+    rule = ScreeningQuestion.Rule.NONE
+
+
+class ScreeningOptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScreeningOption
+
+    question = factory.SubFactory(ScreeningQuestionFactory)
+    value = factory.Sequence(lambda n: f"option-{n}")
+    label_en = factory.LazyAttribute(lambda o: o.value.replace("-", " ").title())
+
+
+class RoleScreeningQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoleScreeningQuestion
+
+    role = factory.SubFactory(RoleFactory)
+    question = factory.SubFactory(ScreeningQuestionFactory)
+    position = factory.Sequence(lambda n: n)

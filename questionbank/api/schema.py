@@ -20,7 +20,10 @@ from .serializers import (
     KitSummarySerializer,
     KitWarningSerializer,
     QuestionInputSerializer,
+    QuestionnaireSerializer,
     QuestionSerializer,
+    ScreeningAnswersSerializer,
+    ScreeningResultSerializer,
 )
 
 LANG_PARAMETER = OpenApiParameter(
@@ -191,6 +194,34 @@ def role_viewset():
     return extend_schema_view(
         list=extend_schema(summary="List roles", description=what),
         retrieve=extend_schema(summary="One role, by slug", description=what),
+        screening=extend_schema(
+            summary="The role's screening questionnaire",
+            description="Closed questions in the order asked, with answer types, options, "
+            "which are knockouts and their rules, in the requested language.",
+            responses={200: QuestionnaireSerializer},
+        ),
+        evaluate=extend_schema(
+            summary="Evaluate an applicant's screening answers",
+            description="Returns pass/fail and, per question, passed / failed (knockout) / "
+            "scored, with the reason in the requested language. Every malformed answer "
+            "(wrong type, out of range, unknown option or question, missing required answer) "
+            "is listed in one 400. Nothing about the applicant is stored.",
+            request=ScreeningAnswersSerializer,
+            responses={200: ScreeningResultSerializer},
+            examples=[
+                OpenApiExample(
+                    "An inbound agent applicant",
+                    value={
+                        "answers": {
+                            "cs-experience-months": 18,
+                            "weekend-shifts": True,
+                            "languages": ["dutch", "english"],
+                        }
+                    },
+                    request_only=True,
+                )
+            ],
+        ),
         kit_preview=extend_schema(
             summary="Preview a kit for the role (not stored)",
             description="Assembles a kit exactly as POST /api/v1/kits/ would, without storing "

@@ -23,6 +23,7 @@ from questionbank.models import (
     Role,
     RoleCompetency,
     RubricLevel,
+    ScreeningQuestion,
     Stage,
 )
 
@@ -434,4 +435,114 @@ def kit_summary(kit: Kit) -> dict:
         "warning_count": len(kit.warnings),
         "created_by": kit.created_by.get_username() if kit.created_by else None,
         "created_at": kit.created_at,
+    }
+
+
+# Screening
+
+
+class ScreeningOptionSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+
+
+class ScreeningRuleSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ScreeningQuestion.Rule.choices)
+    threshold = serializers.IntegerField(allow_null=True, help_text="N for `at_least`.")
+    accepted = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Option values accepted (`one_of`) or required (`must_include`).",
+    )
+
+
+class ScreeningItemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    position = serializers.IntegerField()
+    text = serializers.CharField()
+    help = serializers.CharField()
+    answer_type = serializers.ChoiceField(choices=ScreeningQuestion.AnswerType.choices)
+    unit = serializers.CharField()
+    min_value = serializers.IntegerField(allow_null=True)
+    max_value = serializers.IntegerField(allow_null=True)
+    options = ScreeningOptionSerializer(many=True)
+    required = serializers.BooleanField()
+    knockout = serializers.BooleanField()
+    rule = ScreeningRuleSerializer()
+    fallbacks = serializers.ListField(child=serializers.CharField())
+
+
+class QuestionnaireSerializer(serializers.Serializer):
+    role = KitRoleSerializer()
+    language = serializers.CharField()
+    questions = ScreeningItemSerializer(many=True)
+
+
+class ScreeningAnswersSerializer(serializers.Serializer):
+    answers = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        help_text="Question code → answer: true/false (yes_no), a whole number (number), an "
+        "option value (single_choice), a list of option values (multiple_choice).",
+    )
+
+
+class ScreeningOutcomeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["passed", "failed", "scored", "recorded", "unanswered"],
+        help_text="Knockouts pass or fail; other questions with a rule are scored.",
+    )
+    knockout = serializers.BooleanField()
+    met = serializers.BooleanField(allow_null=True)
+    answer = serializers.JSONField(allow_null=True)
+    reason = serializers.CharField(help_text="In the request's language.")
+
+
+class ScreeningScoreSerializer(serializers.Serializer):
+    met = serializers.IntegerField()
+    of = serializers.IntegerField()
+
+
+class ScreeningResultSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    language = serializers.CharField()
+    passed = serializers.BooleanField()
+    knockouts_failed = serializers.ListField(child=serializers.CharField())
+    score = ScreeningScoreSerializer()
+    results = ScreeningOutcomeSerializer(many=True)
+
+
+def questionnaire_payload(role: Role, items: list, language: str) -> dict:
+    questions = []
+    for item in items:
+        question = item.question
+        options = list(question.options.all())
+        texts = {name: translated(question, name, language) for name in ("text", "help", "unit")}
+        option_labels = [(o.value, *translated(o, "label", language)) for o in options]
+        fallbacks = [name for name, (_value, fell_back) in texts.items() if fell_back]
+        fallbacks += [f"options.{value}.label" for value, _label, fell in option_labels if fell]
+        questions.append(
+            {
+                "code": question.code,
+                "position": item.position,
+                "text": texts["text"][0],
+                "help": texts["help"][0],
+                "answer_type": question.answer_type,
+                "unit": texts["unit"][0],
+                "min_value": question.min_value,
+                "max_value": question.max_value,
+                "options": [{"value": v, "label": label} for v, label, _fell in option_labels],
+                "required": item.required,
+                "knockout": item.knockout,
+                "rule": {
+                    "type": question.rule,
+                    "threshold": item.threshold,
+                    "accepted": [o.value for o in options if o.accepted],
+                },
+                "fallbacks": fallbacks,
+            }
+        )
+    return {
+        "role": {"slug": role.slug, "title": translated(role, "title", language)[0]},
+        "language": language,
+        "questions": questions,
     }

@@ -13,6 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from questionbank import kits, questions
+from questionbank import screening as screening_service
 from questionbank.models import Competency, Kit, Question, Role, RoleCompetency
 from questionbank.views import pdf_response
 
@@ -28,11 +29,15 @@ from .serializers import (
     KitSerializer,
     KitSummarySerializer,
     QuestionInputSerializer,
+    QuestionnaireSerializer,
     QuestionSerializer,
     RoleSerializer,
+    ScreeningAnswersSerializer,
+    ScreeningResultSerializer,
     kit_payload,
     kit_summary,
     preview_payload,
+    questionnaire_payload,
 )
 
 COMMON_PARAMETERS = {"lang", "format"}
@@ -115,8 +120,37 @@ class RoleViewSet(BankViewMixin, viewsets.ReadOnlyModelViewSet):
     query_serializers = {"kit_preview": KitPreviewQuerySerializer}
 
     def get_queryset(self):
-        # Kit assembly reads the role's competencies itself.
-        return Role.objects.all() if self.action == "kit_preview" else super().get_queryset()
+        # Kit assembly and screening read what they need themselves.
+        if self.action in ("kit_preview", "screening", "evaluate"):
+            return Role.objects.all()
+        return super().get_queryset()
+
+    @action(detail=True, methods=["get"])
+    def screening(self, request, slug=None):
+        """The role's screening questionnaire, in order."""
+        role = self.get_object()
+        items = screening_service.questionnaire(role)
+        return Response(
+            QuestionnaireSerializer(questionnaire_payload(role, items, request.language)).data
+        )
+
+    @action(detail=True, methods=["post"], url_path="screening/evaluate")
+    def evaluate(self, request, slug=None):
+        """Evaluate an applicant's answers. Stores nothing."""
+        role = self.get_object()
+        body = ScreeningAnswersSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            result = screening_service.evaluate(
+                items=screening_service.questionnaire(role),
+                answers=body.validated_data["answers"],
+                language=request.language,
+            )
+        except screening_service.ScreeningAnswerError as exc:
+            raise ValidationError({k: [v] for k, v in exc.errors.items()}) from exc
+        payload = {"role": role.slug, "language": request.language, **result}
+        payload["results"] = [vars(outcome) for outcome in result["results"]]
+        return Response(ScreeningResultSerializer(payload).data)
 
     @action(detail=True, methods=["get"], url_path="kit-preview")
     def kit_preview(self, request, slug=None):
