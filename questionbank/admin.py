@@ -19,7 +19,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
+from modeltranslation.admin import (
+    TranslationAdmin,
+    TranslationStackedInline,
+    TranslationTabularInline,
+)
 
 from . import kits
 from .languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
@@ -32,7 +36,10 @@ from .models import (
     Question,
     Role,
     RoleCompetency,
+    RoleScreeningQuestion,
     RubricLevel,
+    ScreeningOption,
+    ScreeningQuestion,
     Stage,
 )
 
@@ -103,6 +110,17 @@ class RoleCompetencyInline(admin.TabularInline):
     autocomplete_fields = ["competency"]
 
 
+class RoleScreeningInline(admin.TabularInline):
+    """The role's screening questionnaire: order by position, mark the knockouts."""
+
+    model = RoleScreeningQuestion
+    extra = 1
+    autocomplete_fields = ["question"]
+    fields = ["position", "question", "knockout", "required", "rule_value"]
+    ordering = ["position", "id"]
+    verbose_name_plural = _("screening questionnaire (asked in order of position)")
+
+
 @admin.register(Role)
 class RoleAdmin(TranslationAdmin):
     list_display = ["title", "slug", "level", "family", "competency_count"]
@@ -113,7 +131,7 @@ class RoleAdmin(TranslationAdmin):
         (None, {"fields": ["slug", "family", "level"]}),
         *language_fieldsets("title", "summary"),
     ]
-    inlines = [RoleCompetencyInline]
+    inlines = [RoleCompetencyInline, RoleScreeningInline]
     actions = ["assemble_phone_screen", "assemble_first_interview", "assemble_final"]
 
     def get_queryset(self, request):
@@ -270,6 +288,40 @@ class QuestionAdmin(TranslationAdmin):
     @admin.action(description=_("Set selected questions back to draft"), permissions=["change"])
     def make_draft(self, request, queryset):
         self._set_status(request, queryset, Question.Status.DRAFT)
+
+
+class ScreeningOptionInline(TranslationTabularInline):
+    model = ScreeningOption
+    extra = 0
+    fields = ["position", "value", "label_en", "label_nl", "label_de", "label_it", "accepted"]
+    ordering = ["position", "value"]
+
+
+@admin.register(ScreeningQuestion)
+class ScreeningQuestionAdmin(TranslationAdmin):
+    list_display = ["code", "short_text", "answer_type", "rule", "rule_value", "used_by"]
+    list_filter = ["answer_type", "rule"]
+    search_fields = ["code", "text_en", "text_nl", "text_de", "text_it"]
+    formfield_overrides = SMALL_TEXTAREA
+    fieldsets = [
+        (
+            None,
+            {"fields": ["code", "answer_type", ("min_value", "max_value"), ("rule", "rule_value")]},
+        ),
+        *language_fieldsets("text", "help", "unit"),
+    ]
+    inlines = [ScreeningOptionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(role_count=Count("role_items"))
+
+    @admin.display(description=_("question"))
+    def short_text(self, obj):
+        return obj.text if len(obj.text) <= 90 else f"{obj.text[:87]}…"
+
+    @admin.display(description=_("roles"), ordering="role_count")
+    def used_by(self, obj):
+        return obj.role_count
 
 
 class KitTemplateForm(forms.ModelForm):

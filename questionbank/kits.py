@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils import translation
 
+from . import screening
 from .languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, translated
 from .models import (
     Competency,
@@ -94,6 +96,7 @@ class Plan:
     seed: int
     exclude_question_ids: set[int]
     strict: bool
+    include_screening: bool
     parameters: dict = field(default_factory=dict)
 
 
@@ -105,6 +108,7 @@ class AssembledKit:
     questions: list[Question]
     warnings: list[dict]
     fallbacks: list[str]
+    screening: list[dict] = field(default_factory=list)
 
     @property
     def total_minutes(self) -> int:
@@ -114,6 +118,7 @@ class AssembledKit:
         """The snapshot stored with the kit and returned by the API."""
         return {
             "role": self.role,
+            "screening": self.screening,
             "sections": self.sections,
             "scoring_sheet": scoring_sheet(self.sections),
             "fallbacks": self.fallbacks,
@@ -134,6 +139,7 @@ def assemble_kit(
     exclude_questions: list[Question] = (),
     exclude_kits: list[Kit] = (),
     strict: bool = False,
+    include_screening: bool | None = None,
 ) -> AssembledKit:
     plan = resolve_plan(
         role=role,
@@ -148,6 +154,7 @@ def assemble_kit(
         exclude_questions=exclude_questions,
         exclude_kits=exclude_kits,
         strict=strict,
+        include_screening=include_screening,
     )
     pools = candidate_pools(plan)
     chosen, warnings = choose(plan, pools)
@@ -155,7 +162,10 @@ def assemble_kit(
         raise KitShortfall(warnings)
     role_ref, sections, fallbacks = snapshot(plan, chosen)
     questions = [q for link in plan.competencies for q in chosen[link.competency_id]]
-    return AssembledKit(plan, role_ref, sections, questions, warnings, fallbacks)
+    kit = AssembledKit(plan, role_ref, sections, questions, warnings, fallbacks)
+    if plan.include_screening:
+        kit.screening = screening_snapshot(plan, kit.fallbacks)
+    return kit
 
 
 def resolve_plan(
@@ -172,6 +182,7 @@ def resolve_plan(
     exclude_questions,
     exclude_kits,
     strict,
+    include_screening,
 ) -> Plan:
     errors = {}
     if stage not in Stage.values:
@@ -229,6 +240,11 @@ def resolve_plan(
         seed=seed,
         exclude_question_ids=excluded,
         strict=strict,
+        include_screening=(
+            include_screening
+            if include_screening is not None
+            else bool(template and template.include_screening)
+        ),
     )
     plan.parameters = {
         "role": role.slug,
@@ -243,6 +259,7 @@ def resolve_plan(
         "exclude_questions": sorted(q.code for q in exclude_questions),
         "exclude_kits": sorted(str(k.pk) for k in exclude_kits),
         "strict": strict,
+        "include_screening": plan.include_screening,
     }
     return plan
 
@@ -465,3 +482,33 @@ def store_kit(assembled: AssembledKit, *, created_by=None) -> Kit:
             for i, q in enumerate(assembled.questions, 1)
         )
     return kit
+
+
+def screening_snapshot(plan: Plan, fallbacks: list[str]) -> list[dict]:
+    """The role's screening questionnaire as the kit's opening section."""
+    language = plan.language
+
+    def text(instance, name, path):
+        value, fell_back = translated(instance, name, language)
+        if fell_back and value:
+            fallbacks.append(f"{path}.{name}")
+        return value
+
+    with translation.override(language):
+        return [
+            {
+                "code": item.question.code,
+                "text": text(item.question, "text", f"screening.{item.question.code}"),
+                "help": text(item.question, "help", f"screening.{item.question.code}"),
+                "answer_type": item.question.answer_type,
+                "unit": text(item.question, "unit", f"screening.{item.question.code}"),
+                "options": [
+                    text(option, "label", f"screening.{item.question.code}.{option.value}")
+                    for option in item.question.options.all()
+                ],
+                "knockout": item.knockout,
+                "required": item.required,
+                "rule": screening.describe_rule(item, language),
+            }
+            for item in screening.questionnaire(plan.role)
+        ]

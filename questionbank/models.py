@@ -615,5 +615,7 @@ class RoleScreeningQuestion(models.Model):
         return self.rule_value if self.rule_value is not None else self.question.rule_value
 
     def clean(self):
+        if not self.question_id:
+            return
         if self.knockout and self.question.rule == ScreeningQuestion.Rule.NONE:
             raise ValidationError({"knockout": _("A question without a rule cannot knock out.")})

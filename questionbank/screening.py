@@ -163,3 +163,20 @@ def rule_result(item: RoleScreeningQuestion, value, language: str) -> tuple[bool
     if missing:
         return False, _("Missing: %(missing)s.") % {"missing": names(missing)}
     return True, _("Includes every required option.")
+
+
+def describe_rule(item: RoleScreeningQuestion, language: str) -> str:
+    """The rule in words, for interviewers: "At least 6 months", "Must be yes", ..."""
+    question = item.question
+    accepted = [translated(o, "label", language)[0] for o in question.options.all() if o.accepted]
+    if question.rule == Rule.MUST_BE_YES:
+        return _("Must be yes")
+    if question.rule == Rule.AT_LEAST:
+        unit = translated(question, "unit", language)[0]
+        numbers = {"threshold": item.threshold, "unit": unit}
+        return (_("At least %(threshold)s %(unit)s") % numbers).strip()
+    if question.rule == Rule.ONE_OF:
+        return _("One of: %(accepted)s") % {"accepted": ", ".join(accepted)}
+    if question.rule == Rule.MUST_INCLUDE:
+        return _("Must include: %(accepted)s") % {"accepted": ", ".join(accepted)}
+    return ""

@@ -1,6 +1,7 @@
 """The recruiters' admin: lists, filters, per-language forms with inlines, actions."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from questionbank.models import Question, RubricLevel
@@ -9,6 +10,8 @@ from tests.factories import (
     CompetencyRubricLevelFactory,
     QuestionFactory,
     RoleCompetencyFactory,
+    RoleFactory,
+    ScreeningQuestionFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +213,35 @@ def test_questions_cannot_be_deleted_only_retired(admin_client):
     actions = admin_client.get(changelist("question")).context["action_form"].fields["action"]
     assert "delete_selected" not in dict(actions.choices)
     assert Question.objects.filter(pk=question.pk).exists()
+
+
+def test_screening_admin_pages_render(admin_client):
+    from questionbank.models import ScreeningQuestion
+    from tests.factories import RoleScreeningQuestionFactory, ScreeningOptionFactory
+
+    item = RoleScreeningQuestionFactory(
+        question__answer_type=ScreeningQuestion.AnswerType.SINGLE_CHOICE,
+        question__rule=ScreeningQuestion.Rule.ONE_OF,
+        knockout=True,
+    )
+    ScreeningOptionFactory(question=item.question, value="degree", accepted=True)
+    assert admin_client.get(changelist("screeningquestion")).status_code == 200
+    page = admin_client.get(
+        reverse("admin:questionbank_screeningquestion_change", args=[item.question.pk])
+    )
+    assert page.status_code == 200
+    assert 'name="options-0-label_nl"' in page.content.decode()
+    role_page = admin_client.get(reverse("admin:questionbank_role_change", args=[item.role.pk]))
+    assert 'name="screening_items-0-knockout"' in role_page.content.decode()
+
+
+def test_a_knockout_needs_a_rule(admin_client):
+    from questionbank.models import RoleScreeningQuestion
+    from tests.factories import RoleScreeningQuestionFactory
+
+    item = RoleScreeningQuestionFactory.build(
+        role=RoleFactory(), question=ScreeningQuestionFactory(), knockout=True
+    )
+    with pytest.raises(ValidationError, match="cannot knock out"):
+        item.full_clean()
+    assert not RoleScreeningQuestion.objects.exists()

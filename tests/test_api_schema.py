@@ -25,6 +25,8 @@ def test_every_endpoint_is_documented(schema):
         "/api/v1/roles/",
         "/api/v1/roles/{slug}/",
         "/api/v1/roles/{slug}/kit-preview/",
+        "/api/v1/roles/{slug}/screening/",
+        "/api/v1/roles/{slug}/screening/evaluate/",
         "/api/v1/kits/",
         "/api/v1/kits/{id}/",
     }

@@ -229,3 +229,39 @@ def test_the_questionnaire_costs_two_queries(role, django_assert_num_queries):
     with django_assert_num_queries(2):
         items = questionnaire(role)
         assert [len(i.question.options.all()) for i in items] == [0, 0, 3, 3, 3, 0, 0]
+
+
+def test_a_kit_can_open_with_the_screening_questions(role):
+    from questionbank.kits import assemble_kit, store_kit
+    from questionbank.models import KitTemplate
+    from questionbank.printing import render_kit_html
+
+    KitTemplate.objects.create(
+        role=role, stage="phone_screen", time_budget_minutes=20, include_screening=True
+    )
+    kit = assemble_kit(role=role, stage="phone_screen", language="nl", seed=1)
+    screening = kit.content()["screening"]
+    assert [item["code"] for item in screening] == [
+        "months",
+        "weekends",
+        "education",
+        "languages",
+        "crm",
+        "typing",
+        "notes",
+    ]
+    assert screening[0]["rule"] == "Minstens 6 maanden"
+    assert screening[0]["knockout"] is True
+    assert screening[3]["rule"] == "Moet bevatten: dutch (nl), english (nl)"
+    assert screening[5]["rule"] == "Minstens 35"
+    html = render_kit_html(store_kit(kit))
+    assert html.count('class="screening-item"') == 7
+    assert html.count("<strong>Knock-out</strong>") == 4
+
+
+def test_without_the_template_flag_a_kit_has_no_screening_section(role):
+    from questionbank.kits import assemble_kit
+
+    assert assemble_kit(role=role, stage="phone_screen", seed=1).content()["screening"] == []
+    overridden = assemble_kit(role=role, stage="phone_screen", seed=1, include_screening=True)
+    assert len(overridden.content()["screening"]) == 7

@@ -281,6 +281,13 @@ class KitRequestSerializer(serializers.Serializer):
         default=False,
         help_text="Fail with 422 listing each shortfall instead of returning a kit with warnings.",
     )
+    include_screening = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Open the kit with the role's screening questions (default: the template's "
+        "choice, else no).",
+    )
 
     def validate_exclude_questions(self, value):
         return at_most(value, MAX_EXCLUDED_QUESTIONS, "questions")
@@ -360,6 +367,18 @@ class KitRoleSerializer(serializers.Serializer):
     title = serializers.CharField()
 
 
+class KitScreeningItemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    text = serializers.CharField()
+    help = serializers.CharField()
+    answer_type = serializers.ChoiceField(choices=ScreeningQuestion.AnswerType.choices)
+    unit = serializers.CharField()
+    options = serializers.ListField(child=serializers.CharField())
+    knockout = serializers.BooleanField()
+    required = serializers.BooleanField()
+    rule = serializers.CharField(help_text="The rule in words, in the kit's language.")
+
+
 class KitPreviewSerializer(serializers.Serializer):
     """An assembled kit: sections per competency, the scoring sheet, warnings, fallbacks."""
 
@@ -370,6 +389,9 @@ class KitPreviewSerializer(serializers.Serializer):
     parameters = serializers.DictField(help_text="The request as resolved, to reproduce the kit.")
     total_minutes = serializers.IntegerField()
     warnings = KitWarningSerializer(many=True)
+    screening = KitScreeningItemSerializer(
+        many=True, help_text="The role's screening questions, when the kit opens with them."
+    )
     sections = KitSectionSerializer(many=True)
     scoring_sheet = ScoringRowSerializer(many=True)
     fallbacks = serializers.ListField(
