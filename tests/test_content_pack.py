@@ -14,7 +14,10 @@ from questionbank.models import (
     Question,
     Role,
     RoleCompetency,
+    RoleScreeningQuestion,
     RubricLevel,
+    ScreeningOption,
+    ScreeningQuestion,
 )
 
 pytestmark = pytest.mark.django_db
@@ -26,11 +29,14 @@ TRANSLATED = {
     Role: ("title", "summary"),
     Question: ("text", "probes", "guidance"),
     RubricLevel: ("label", "anchor"),
+    ScreeningQuestion: ("text",),
+    ScreeningOption: ("label",),
 }
 
 
 def counts():
-    return {model.__name__: model.objects.count() for model in [*TRANSLATED, RoleCompetency]}
+    models = [*TRANSLATED, RoleCompetency, RoleScreeningQuestion]
+    return {model.__name__: model.objects.count() for model in models}
 
 
 def test_loading_the_pack_twice_gives_the_same_rows(content_pack):
@@ -146,3 +152,20 @@ def test_load_content_fills_an_empty_bank(db, capsys):
     call_command("load_content")
     assert "Content pack loaded" in capsys.readouterr().out
     assert Question.objects.exists()
+
+
+def test_every_role_has_a_screening_questionnaire_with_a_knockout(content_pack):
+    for role in Role.objects.all():
+        items = list(role.screening_items.select_related("question"))
+        assert len(items) >= 4, role.slug
+        assert any(item.knockout for item in items), role.slug
+        for item in items:
+            item.full_clean()
+            item.question.full_clean()
+
+
+def test_number_screening_questions_have_units_in_every_language(content_pack):
+    numbers = ScreeningQuestion.objects.filter(answer_type="number")
+    assert numbers.exists()
+    for question in numbers:
+        assert all(getattr(question, f"unit_{lang}") for lang in LANGS), question.code
