@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "simple_history",
+    "import_export",
     "questionbank",
 ]
 
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Records who made each change in the history (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -182,6 +186,12 @@ SPECTACULAR_SETTINGS = {
         "ScreeningOutcomeEnum": ["passed", "failed", "scored", "recorded", "unanswered"],
     },
 }
+
+# Spreadsheet import/export: every import runs in one transaction.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 LOGGING = {
     "version": 1,

@@ -8,24 +8,29 @@ editor works through one block of Dutch fields.
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.forms import Textarea
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
 from modeltranslation.admin import (
     TranslationAdmin,
     TranslationStackedInline,
     TranslationTabularInline,
 )
+from simple_history.admin import SimpleHistoryAdmin
 
-from . import kits
+from . import kits, questions
 from .languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from .models import (
     Competency,
@@ -42,6 +47,7 @@ from .models import (
     ScreeningQuestion,
     Stage,
 )
+from .spreadsheets import QuestionResource
 
 LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "de": "Deutsch", "it": "Italiano"}
 QUESTION_TEXT_FIELDS = ("text", "probes", "guidance")
@@ -77,7 +83,7 @@ class CompetencyRubricLevelInline(TranslationStackedInline):
 
 
 @admin.register(Competency)
-class CompetencyAdmin(TranslationAdmin):
+class CompetencyAdmin(SimpleHistoryAdmin, TranslationAdmin):
     list_display = ["name", "slug", "category", "active_questions"]
     list_filter = ["category"]
     search_fields = ["slug", "name_en", "name_nl", "name_de", "name_it"]
@@ -122,7 +128,7 @@ class RoleScreeningInline(admin.TabularInline):
 
 
 @admin.register(Role)
-class RoleAdmin(TranslationAdmin):
+class RoleAdmin(SimpleHistoryAdmin, TranslationAdmin):
     list_display = ["title", "slug", "level", "family", "competency_count"]
     list_filter = ["level", "family"]
     search_fields = ["slug", "title_en", "title_nl", "title_de", "title_it"]
@@ -200,8 +206,63 @@ class MissingTranslationFilter(admin.SimpleListFilter):
         return queryset.filter(missing)
 
 
+class QuestionAdminForm(forms.ModelForm):
+    """Refuses to save over a change made since the form was opened (optimistic lock)."""
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Question
+        fields = "__all__"  # noqa: DJ007  (the admin's fieldsets choose what is shown)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("seen_version")
+        if self.instance.pk and seen is not None:
+            # Locks the row until this save's transaction ends (the admin runs in one).
+            current = (
+                Question.objects.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if current is not None and current != seen:
+                raise forms.ValidationError(concurrent_edit_message(self.instance), code="stale")
+        return cleaned
+
+
+def concurrent_edit_message(question: Question) -> str:
+    latest = question.history.select_related("history_user").first()
+    who = latest.history_user.get_username() if latest and latest.history_user else _("someone")
+    when = timezone.localtime(latest.history_date).strftime("%Y-%m-%d %H:%M") if latest else ""
+    return _(
+        "This question was changed by %(who)s at %(when)s after you opened it. Your changes "
+        "were not saved, so theirs are not lost: open the question again, then redo your edit."
+    ) % {"who": who, "when": when}
+
+
+class CompetencyAndLevelsForm(forms.Form):
+    competency = forms.ModelChoiceField(
+        Competency.objects.order_by("slug"), required=False, label=_("New competency")
+    )
+    levels = forms.MultipleChoiceField(
+        choices=Level.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("New role levels"),
+    )
+
+
 @admin.register(Question)
-class QuestionAdmin(TranslationAdmin):
+class QuestionAdmin(ImportExportModelAdmin, SimpleHistoryAdmin, TranslationAdmin):
+    form = QuestionAdminForm
+    resource_classes = [QuestionResource]
+    formats = [base_formats.CSV, base_formats.XLSX]
     list_display = [
         "code",
         "short_text",
@@ -239,13 +300,14 @@ class QuestionAdmin(TranslationAdmin):
                     "roles",
                     ("expected_minutes", "status"),
                     ("created_at", "updated_at"),
+                    "seen_version",
                 ]
             },
         ),
         *language_fieldsets(*QUESTION_TEXT_FIELDS),
     ]
     inlines = [RubricLevelInline]
-    actions = ["activate", "retire", "make_draft"]
+    actions = ["activate", "retire", "make_draft", "duplicate", "set_competency_and_levels"]
 
     def has_delete_permission(self, request, obj=None):
         # Questions are retired, never deleted: printed kits and kit
@@ -265,15 +327,15 @@ class QuestionAdmin(TranslationAdmin):
         return " ".join(missing_languages(obj, QUESTION_TEXT_FIELDS)) or "—"
 
     def _set_status(self, request, queryset, status):
-        updated = queryset.exclude(status=status).update(status=status, updated_at=timezone.now())
+        changed = questions.set_status(questions=queryset, status=status)
         self.message_user(
             request,
             ngettext(
                 "%(count)d question set to %(status)s.",
                 "%(count)d questions set to %(status)s.",
-                updated,
+                changed,
             )
-            % {"count": updated, "status": Question.Status(status).label},
+            % {"count": changed, "status": Question.Status(status).label},
             messages.SUCCESS,
         )
 
@@ -288,6 +350,55 @@ class QuestionAdmin(TranslationAdmin):
     @admin.action(description=_("Set selected questions back to draft"), permissions=["change"])
     def make_draft(self, request, queryset):
         self._set_status(request, queryset, Question.Status.DRAFT)
+
+    @admin.action(description=_("Duplicate selected questions as drafts"), permissions=["add"])
+    def duplicate(self, request, queryset):
+        copies = [questions.duplicate_as_draft(question=q) for q in queryset]
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d draft copy created: %(codes)s.",
+                "%(count)d draft copies created: %(codes)s.",
+                len(copies),
+            )
+            % {"count": len(copies), "codes": ", ".join(c.code for c in copies)},
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description=_("Set competency or levels of selected questions"), permissions=["change"]
+    )
+    def set_competency_and_levels(self, request, queryset):
+        form = CompetencyAndLevelsForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            try:
+                changed = questions.reassign(
+                    questions=queryset,
+                    competency=form.cleaned_data["competency"],
+                    levels=form.cleaned_data["levels"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.message_user(
+                    request,
+                    ngettext("%(count)d question changed.", "%(count)d questions changed.", changed)
+                    % {"count": changed},
+                    messages.SUCCESS,
+                )
+                return None
+        return TemplateResponse(
+            request,
+            "questionbank/admin/set_competency_and_levels.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Set competency or levels"),
+                "form": form,
+                "questions": queryset,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
 
 class ScreeningOptionInline(TranslationTabularInline):

@@ -202,6 +202,9 @@ class Question(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
+    # Optimistic lock: every save increments it; a save from a form opened at
+    # an older version is refused instead of overwriting someone's change.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = QuestionManager()
 
@@ -233,8 +236,10 @@ class Question(models.Model):
 
     def save(self, *args, **kwargs):
         self.updated_at = timezone.now()
+        if self.pk is not None:
+            self.version += 1
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at", "version"}
         super().save(*args, **kwargs)
 
     def natural_key(self):
@@ -243,6 +248,11 @@ class Question(models.Model):
     @property
     def levels(self) -> list[str]:
         return [level for level in Level.values if getattr(self, f"for_{level}")]
+
+    @levels.setter
+    def levels(self, levels: list[str]) -> None:
+        for level in Level.values:
+            setattr(self, f"for_{level}", level in levels)
 
     @property
     def probe_list(self) -> list[str]:

@@ -7,9 +7,10 @@ languages add translations to what exists.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from .languages import DEFAULT_LANGUAGE
-from .models import MAX_SCORE, MIN_SCORE, Level, Question, RubricLevel
+from .models import MAX_SCORE, MIN_SCORE, Question, RubricLevel
 
 TRANSLATED = ("text", "probes", "guidance")
 
@@ -45,8 +46,7 @@ def _apply(question: Question, data: dict, language: str) -> None:
     rubric = data.pop("rubric_levels", None)
     levels = data.pop("levels", None)
     if levels is not None:
-        for level in Level.values:
-            setattr(question, f"for_{level}", level in levels)
+        question.levels = levels
     if "probes" in data:
         data["probes"] = "\n".join(data["probes"])
     for field, value in data.items():
@@ -86,3 +86,64 @@ def _save_rubric(question: Question, levels: list[dict], language: str) -> None:
                 f"(it would have {', '.join(map(str, scores))})."
             }
         )
+
+
+def set_status(*, questions, status: str) -> int:
+    """Move questions to a status, saving each (history and version follow); returns the count."""
+    changed = 0
+    with transaction.atomic():
+        for question in questions.exclude(status=status):
+            question.status = status
+            question.save(update_fields=["status"])
+            changed += 1
+    return changed
+
+
+def reassign(*, questions, competency=None, levels: list[str] | None = None) -> int:
+    """Give questions another competency and/or other role levels."""
+    if competency is None and not levels:
+        raise ValidationError("Choose a competency or at least one level.")
+    changed = 0
+    with transaction.atomic():
+        for question in questions:
+            if competency is not None:
+                question.competency = competency
+            if levels:
+                question.levels = levels
+            question.full_clean()
+            question.save()
+            changed += 1
+    return changed
+
+
+def duplicate_as_draft(*, question: Question) -> Question:
+    """A draft copy with its rubric and role restrictions, under a new code."""
+    with transaction.atomic():
+        roles = list(question.roles.all())
+        levels = list(question.rubric_levels.all())
+        copy = Question.objects.get(pk=question.pk)
+        copy.pk = None
+        copy.id = None
+        copy.version = 1
+        copy.code = free_code(f"{question.code}-copy")
+        copy.status = Question.Status.DRAFT
+        copy.created_at = copy.updated_at = timezone.now()
+        copy.save()
+        copy.roles.set(roles)
+        for level in levels:
+            level.pk = None
+            level.id = None
+            level.question = copy
+            level.save()
+    return copy
+
+
+def free_code(base: str) -> str:
+    """`base`, or `base-2`, `base-3`, ... whichever no question uses yet."""
+    taken = set(Question.objects.filter(code__startswith=base).values_list("code", flat=True))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"

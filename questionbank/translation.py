@@ -1,5 +1,10 @@
-"""Translated fields (django-modeltranslation): one column per language, English required."""
+"""Translated fields (django-modeltranslation): one column per language, English required.
 
+Change history (django-simple-history) is registered here too, after the
+translations, so that the history tables get every language's column.
+"""
+
+import simple_history
 from modeltranslation.translator import TranslationOptions, register
 
 from .models import (
@@ -7,6 +12,7 @@ from .models import (
     CompetencyRubricLevel,
     Question,
     Role,
+    RoleCompetency,
     RubricLevel,
     ScreeningOption,
     ScreeningQuestion,
@@ -50,3 +56,9 @@ class ScreeningQuestionTranslation(EnglishRequired):
 @register(ScreeningOption)
 class ScreeningOptionTranslation(EnglishRequired):
     fields = ("label",)
+
+
+# Who changed what and when, with the previous values, revertible from the admin.
+# `version` (the optimistic lock) is not history: a revert must not roll it back.
+for model in (Question, RubricLevel, Role, RoleCompetency, Competency, CompetencyRubricLevel):
+    simple_history.register(model, excluded_fields=["version"] if model is Question else None)
