@@ -15,6 +15,7 @@ imports again without changes.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from import_export import fields, resources, widgets
 
 from .models import MAX_SCORE, MIN_SCORE, Competency, Level, Question, Role, RubricLevel
@@ -64,6 +65,28 @@ class LevelsWidget(widgets.Widget):
         return ",".join(value or [])
 
 
+class SlugWidget(widgets.ForeignKeyWidget):
+    """A competency by slug; an unknown slug is a validation error of the cell."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(f"Unknown {self.model._meta.verbose_name}: {value}.") from None
+
+
+class SlugListWidget(widgets.ManyToManyWidget):
+    """Roles by slug, comma-separated; unknown slugs are a validation error, not dropped."""
+
+    def clean(self, value, row=None, **kwargs):
+        found = super().clean(value, row=row, **kwargs)
+        wanted = {s.strip() for s in str(value or "").split(self.separator) if s.strip()}
+        unknown = sorted(wanted - {getattr(obj, self.field) for obj in found})
+        if unknown:
+            raise ValueError(f"Unknown {self.model._meta.verbose_name}(s): {', '.join(unknown)}.")
+        return found
+
+
 class RubricCellField(fields.Field):
     """One language of a rubric level's label or anchor.
 
@@ -103,13 +126,13 @@ class QuestionResource(resources.ModelResource):
     competency = fields.Field(
         attribute="competency",
         column_name="competency",
-        widget=widgets.ForeignKeyWidget(Competency, field="slug"),
+        widget=SlugWidget(Competency, field="slug"),
     )
     levels = fields.Field(attribute="levels", column_name="levels", widget=LevelsWidget())
     roles = fields.Field(
         attribute="roles",
         column_name="roles",
-        widget=widgets.ManyToManyWidget(Role, field="slug", separator=","),
+        widget=SlugListWidget(Role, field="slug", separator=","),
     )
 
     class Meta:
@@ -130,6 +153,14 @@ class QuestionResource(resources.ModelResource):
                     field = RubricCellField(score, part, language)
                     self.fields[field.column_name] = field
 
+    def import_data(self, dataset, dry_run=False, **kwargs):
+        """All or nothing: one invalid row (bad cell) and no row is written."""
+        with transaction.atomic():
+            result = super().import_data(dataset, dry_run=dry_run, **kwargs)
+            if result.has_errors() or result.has_validation_errors():
+                transaction.set_rollback(True)
+        return result
+
     def get_queryset(self):
         return Question.objects.select_related("competency").prefetch_related(
             "roles", "rubric_levels"
@@ -146,6 +177,23 @@ class QuestionResource(resources.ModelResource):
         missing = {"code"} - self._columns
         if missing:
             raise ValidationError(f"The file has no {', '.join(sorted(missing))} column.")
+
+    def import_instance(self, instance, row, **kwargs):
+        # Many-to-many cells are only written after the save; check them now so an
+        # unknown role is reported against its cell like every other mistake.
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        roles = self.fields["roles"]
+        if roles.column_name in row:
+            try:
+                roles.clean(row)
+            except ValueError as exc:
+                errors["roles"] = [str(exc)]
+        if errors:
+            raise ValidationError(errors)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         """Unchanged rows are skipped; an empty cell equals a translation never written."""
