@@ -41,7 +41,7 @@ class TestHistory:
         assert page.status_code == 200
         content = page.content.decode()
         assert "Created" in content and "Changed" in content
-        assert len(page.context["historical_records"]) == 2
+        assert len(page.context["page_obj"].object_list) == 2
 
     def test_a_change_is_reverted_from_the_history(self, admin_client):
         question = QuestionFactory(text_en="Old wording")
