@@ -24,6 +24,7 @@ migrate: $(STAMP)
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 
 run: migrate
+	$(RUN_ENV) $(PY) manage.py setup_groups
 	$(RUN_ENV) $(PY) manage.py load_content
 	$(RUN_ENV) $(PY) manage.py ensure_demo_admin
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)

@@ -8,14 +8,14 @@ editor works through one block of Dutch fields.
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.forms import Textarea
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -30,7 +30,7 @@ from modeltranslation.admin import (
 )
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import kits, questions
+from . import coverage, kits, questions
 from .languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from .models import (
     Competency,
@@ -47,6 +47,7 @@ from .models import (
     ScreeningQuestion,
     Stage,
 )
+from .printing import render_kit_html
 from .spreadsheets import QuestionResource
 
 LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "de": "Deutsch", "it": "Italiano"}
@@ -138,7 +139,12 @@ class RoleAdmin(SimpleHistoryAdmin, TranslationAdmin):
         *language_fieldsets("title", "summary"),
     ]
     inlines = [RoleCompetencyInline, RoleScreeningInline]
-    actions = ["assemble_phone_screen", "assemble_first_interview", "assemble_final"]
+    actions = [
+        "preview_first_interview",
+        "assemble_phone_screen",
+        "assemble_first_interview",
+        "assemble_final",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(competency_total=Count("role_competencies"))
@@ -149,6 +155,14 @@ class RoleAdmin(SimpleHistoryAdmin, TranslationAdmin):
             self.message_user(request, _("Select exactly one role."), messages.WARNING)
             return None
         return assemble_and_open(self, request, role=roles[0], stage=stage)
+
+    @admin.action(description=_("Preview a first-interview kit (not stored)"))
+    def preview_first_interview(self, request, queryset):
+        roles = list(queryset[:2])
+        if len(roles) != 1:
+            self.message_user(request, _("Select exactly one role."), messages.WARNING)
+            return None
+        return preview_kit(self, request, role=roles[0], stage=Stage.FIRST_INTERVIEW)
 
     @admin.action(description=_("Assemble a phone-screen kit"))
     def assemble_phone_screen(self, request, queryset):
@@ -308,6 +322,30 @@ class QuestionAdmin(ImportExportModelAdmin, SimpleHistoryAdmin, TranslationAdmin
     ]
     inlines = [RubricLevelInline]
     actions = ["activate", "retire", "make_draft", "duplicate", "set_competency_and_levels"]
+
+    def get_urls(self):
+        coverage_view = self.admin_site.admin_view(self.coverage_view)
+        return [
+            path("coverage/", coverage_view, name="questionbank_coverage"),
+            *super().get_urls(),
+        ]
+
+    def coverage_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        rows = coverage.coverage()
+        return TemplateResponse(
+            request,
+            "questionbank/admin/coverage.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Coverage of the bank"),
+                "rows": rows,
+                "languages": settings.LANGUAGES,
+                "gap_count": sum(c["state"] == "gap" for r in rows for c in r["counts"]),
+                "opts": self.model._meta,
+            },
+        )
 
     def has_delete_permission(self, request, obj=None):
         # Questions are retired, never deleted: printed kits and kit
@@ -470,7 +508,18 @@ class KitTemplateAdmin(admin.ModelAdmin):
     list_select_related = ["role"]
     autocomplete_fields = ["role"]
     filter_horizontal = ["competencies"]
-    actions = ["assemble"]
+    actions = ["preview", "assemble"]
+
+    @admin.action(description=_("Preview a kit from the selected template (not stored)"))
+    def preview(self, request, queryset):
+        templates = list(queryset[:2])
+        if len(templates) != 1:
+            self.message_user(request, _("Select exactly one template."), messages.WARNING)
+            return None
+        template = templates[0]
+        return preview_kit(
+            self, request, role=template.role, stage=template.stage, template=template
+        )
 
     @admin.action(description=_("Assemble a kit from the selected template"))
     def assemble(self, request, queryset):
@@ -549,14 +598,30 @@ class KitAdmin(admin.ModelAdmin):
         return render_to_string("questionbank/admin/kit_contents.html", {"kit": kit})
 
 
+def admin_language() -> str:
+    language = get_language()
+    return language if language in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
+
+def preview_kit(model_admin, request, **arguments):
+    """The print view of a kit assembled now and not stored (a new seed each time)."""
+    try:
+        assembled = kits.assemble_kit(language=admin_language(), **arguments)
+    except kits.KitError as exc:
+        model_admin.message_user(request, str(exc), messages.ERROR)
+        return None
+    kit = kits.unsaved_kit(assembled, created_by=request.user)
+    kit.created_at = timezone.now()
+    return HttpResponse(render_kit_html(kit, preview=True))
+
+
 def assemble_and_open(model_admin, request, **arguments):
     """Assemble and store a kit in the user's admin language, then open it."""
     if not request.user.has_perm("questionbank.add_kit"):
         model_admin.message_user(request, _("You may not create kits."), messages.ERROR)
         return None
-    language = get_language() if get_language() in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
     try:
-        assembled = kits.assemble_kit(language=language, **arguments)
+        assembled = kits.assemble_kit(language=admin_language(), **arguments)
     except kits.KitError as exc:
         model_admin.message_user(request, str(exc), messages.ERROR)
         return None

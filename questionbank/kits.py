@@ -461,22 +461,28 @@ def scoring_sheet(sections: list[dict]) -> list[dict]:
     ]
 
 
+def unsaved_kit(assembled: AssembledKit, *, created_by=None) -> Kit:
+    """The kit as it would be stored: for previews, and for `store_kit`."""
+    plan = assembled.plan
+    return Kit(
+        role=plan.role,
+        stage=plan.stage,
+        template=plan.template,
+        language=plan.language,
+        seed=plan.seed,
+        parameters=plan.parameters,
+        content=assembled.content(),
+        warnings=assembled.warnings,
+        total_minutes=assembled.total_minutes,
+        created_by=created_by if created_by and created_by.is_authenticated else None,
+    )
+
+
 def store_kit(assembled: AssembledKit, *, created_by=None) -> Kit:
     """Persist an assembled kit as an immutable snapshot."""
-    plan = assembled.plan
     with transaction.atomic():
-        kit = Kit.objects.create(
-            role=plan.role,
-            stage=plan.stage,
-            template=plan.template,
-            language=plan.language,
-            seed=plan.seed,
-            parameters=plan.parameters,
-            content=assembled.content(),
-            warnings=assembled.warnings,
-            total_minutes=assembled.total_minutes,
-            created_by=created_by if created_by and created_by.is_authenticated else None,
-        )
+        kit = unsaved_kit(assembled, created_by=created_by)
+        kit.save(force_insert=True)
         KitQuestion.objects.bulk_create(
             KitQuestion(kit=kit, question=q, position=i)
             for i, q in enumerate(assembled.questions, 1)

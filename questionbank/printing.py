@@ -17,9 +17,12 @@ NOTE_LINES = 4
 SCALE = [1, 2, 3, 4, 5]
 
 
-def render_kit_html(kit: Kit) -> str:
+def render_kit_html(kit: Kit, *, preview: bool = False) -> str:
+    """The print view; `preview` marks a kit that was assembled but not stored."""
     with translation.override(kit.language):
-        return render_to_string("questionbank/kit_print.html", print_context(kit))
+        return render_to_string(
+            "questionbank/kit_print.html", {**print_context(kit), "preview": preview}
+        )
 
 
 def render_kit_pdf(kit: Kit) -> bytes:
