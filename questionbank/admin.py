@@ -629,3 +629,9 @@ def assemble_and_open(model_admin, request, **arguments):
     for warning in kit.warnings:
         model_admin.message_user(request, warning["message"], messages.WARNING)
     return HttpResponseRedirect(reverse("admin:questionbank_kit_change", args=[kit.pk]))
+
+
+# The admin index links to the bank's tools (coverage, import, API docs).
+admin.site.index_template = "questionbank/admin/index.html"
+admin.site.site_header = _("Interview question bank")
+admin.site.site_title = _("Question bank")
