@@ -11,7 +11,7 @@ RUN_ENV := DEBUG=$${DEBUG:-1}
 # Checks run like production (DEBUG off), so they need some key.
 CHECK_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-insecure-key}
 
-.PHONY: run test test-sqlite test-postgres lint checks content migrate clean messages
+.PHONY: run test test-sqlite test-postgres lint checks content migrate clean messages browser
 
 $(STAMP): pyproject.toml
 	.ci/system-deps
@@ -41,11 +41,16 @@ checks: $(STAMP)
 	$(CHECK_ENV) $(PY) manage.py check
 	$(CHECK_ENV) $(PY) manage.py makemigrations --check --dry-run
 
-test-sqlite: $(STAMP)
+# The end-to-end tests drive Debian's Chromium through its ChromeDriver.
+browser: $(STAMP)
+	.ci/system-deps chromium chromium-driver
+
+test-sqlite: browser
 	$(PY) -m pytest
 
+# The browser tests exercise the admin, not the database: once (on SQLite) is enough.
 test-postgres: $(STAMP)
-	.ci/with-postgres $(PY) -m pytest
+	.ci/with-postgres $(PY) -m pytest -m "not e2e"
 
 test: lint checks test-sqlite test-postgres
 
