@@ -11,7 +11,8 @@ How questions are chosen:
 2. Competencies in order of weight (essential first on a tie, then slug).
 3. Candidates: active questions suited to the role (its level, and not
    restricted to other roles), of the allowed types, not excluded, in those
-   competencies; one query.
+   competencies: per competency the first few in a seeded order computed by
+   the database, in one query (see `candidate_pools`).
 4. Round by round, each competency in weight order gets one more question
    until it has its share: so with a tight budget every competency is
    covered once before any gets a second question. Within a competency the
@@ -29,7 +30,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Prefetch, Window
+from django.db.models.functions import RowNumber
+from django.db.models.query import prefetch_related_objects
 from django.utils import translation
 
 from . import screening
@@ -48,6 +51,9 @@ from .models import (
 )
 
 MAX_SEED = 2**53 - 1  # exact in JSON numbers and JavaScript
+HASH_PRIME = 4_294_967_291  # the largest prime below 2**32: keeps id * m within 64 bits
+MIN_POOL = 40
+POOL_PER_QUESTION = 8
 MAX_QUESTIONS_PER_COMPETENCY = 10
 MAX_BUDGET = 240
 DEFAULT_TYPES = [t for t in Question.Type.values if t != Question.Type.SCREENING]
@@ -160,6 +166,10 @@ def assemble_kit(
     chosen, warnings = choose(plan, pools)
     if warnings and plan.strict:
         raise KitShortfall(warnings)
+    prefetch_related_objects(
+        [q for questions in chosen.values() for q in questions],
+        Prefetch("rubric_levels", queryset=RubricLevel.objects.order_by("score")),
+    )
     role_ref, sections, fallbacks = snapshot(plan, chosen)
     questions = [q for link in plan.competencies for q in chosen[link.competency_id]]
     kit = AssembledKit(plan, role_ref, sections, questions, warnings, fallbacks)
@@ -296,25 +306,46 @@ def role_competencies(role, competencies, template, defaults) -> list[RoleCompet
 
 
 def candidate_pools(plan: Plan) -> dict[int, list[Question]]:
-    """Suitable, active, allowed questions per competency id, in seeded random order."""
+    """Up to `pool_size` suitable, active, allowed questions per competency, in seeded order.
+
+    The shuffle happens in the database: rows are ranked per competency by a
+    seeded hash of their id and only the first few are fetched, so the cost
+    does not grow with the size of the bank. The hash `(id * m + c) mod P`
+    with a prime P and m, c drawn from the seed is a different
+    permutation for every seed, and the same one for the same seed.
+    """
     competency_ids = [link.competency_id for link in plan.competencies]
-    questions = (
+    rng = random.Random(plan.seed)
+    multiplier = rng.randrange(1 << 16, HASH_PRIME)
+    offset = rng.randrange(HASH_PRIME)
+    shuffle = ExpressionWrapper(
+        (F("id") * multiplier + offset) % HASH_PRIME, output_field=BigIntegerField()
+    )
+    ranked = (
         Question.objects.active()
         .suitable_for(plan.role)
         .filter(competency_id__in=competency_ids, type__in=plan.question_types)
         .exclude(pk__in=plan.exclude_question_ids)
-        .order_by("pk")
-        .prefetch_related(
-            Prefetch("rubric_levels", queryset=RubricLevel.objects.order_by("score")),
+        .annotate(
+            shuffle=shuffle,
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("competency_id")],
+                order_by=[F("shuffle").asc(), F("id").asc()],
+            ),
         )
+        .filter(rank__lte=pool_size(plan))
+        .order_by("competency_id", "rank")
     )
     pools = {cid: [] for cid in competency_ids}
-    for question in questions:
+    for question in ranked:
         pools[question.competency_id].append(question)
-    rng = random.Random(plan.seed)
-    for cid in competency_ids:
-        rng.shuffle(pools[cid])
     return pools
+
+
+def pool_size(plan: Plan) -> int:
+    """Candidates per competency: enough to balance types and fit the time budget."""
+    return max(MIN_POOL, plan.questions_per_competency * POOL_PER_QUESTION)
 
 
 def choose(plan: Plan, pools: dict[int, list[Question]]) -> tuple[dict, list[dict]]:
