@@ -11,8 +11,8 @@ How questions are chosen:
 2. Competencies in order of weight (essential first on a tie, then slug).
 3. Candidates: active questions suited to the role (its level, and not
    restricted to other roles), of the allowed types, not excluded, in those
-   competencies: per competency the first few in a seeded order computed by
-   the database, in one query (see `candidate_pools`).
+   competencies: per competency the next few from a seeded point of a deck
+   shuffled once, read through an index (see `candidate_pools`).
 4. Round by round, each competency in weight order gets one more question
    until it has its share: so with a tight budget every competency is
    covered once before any gets a second question. Within a competency the
@@ -29,15 +29,15 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import BigIntegerField, ExpressionWrapper, F, Prefetch, Window
-from django.db.models.functions import RowNumber
+from django.db import connection, transaction
+from django.db.models import Prefetch
 from django.db.models.query import prefetch_related_objects
 from django.utils import translation
 
 from . import screening
 from .languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, translated
 from .models import (
+    SHUFFLE_KEY_RANGE,
     Competency,
     CompetencyRubricLevel,
     Kit,
@@ -51,7 +51,6 @@ from .models import (
 )
 
 MAX_SEED = 2**53 - 1  # exact in JSON numbers and JavaScript
-HASH_PRIME = 4_294_967_291  # the largest prime below 2**32: keeps id * m within 64 bits
 MIN_POOL = 40
 POOL_PER_QUESTION = 8
 MAX_QUESTIONS_PER_COMPETENCY = 10
@@ -308,38 +307,40 @@ def role_competencies(role, competencies, template, defaults) -> list[RoleCompet
 def candidate_pools(plan: Plan) -> dict[int, list[Question]]:
     """Up to `pool_size` suitable, active, allowed questions per competency, in seeded order.
 
-    The shuffle happens in the database: rows are ranked per competency by a
-    seeded hash of their id and only the first few are fetched, so the cost
-    does not grow with the size of the bank. The hash `(id * m + c) mod P`
-    with a prime P and m, c drawn from the seed is a different
-    permutation for every seed, and the same one for the same seed.
+    Every question has a random `shuffle_key`, fixed when it is created: the
+    bank is a deck shuffled once. The seed picks a point in the deck, and
+    each competency's pool is the next suitable questions from that point
+    (wrapping round to the start), read through the index on (competency,
+    status, shuffle_key). One statement for all competencies, reading a few
+    rows each, so the cost does not grow with the size of the bank.
     """
-    competency_ids = [link.competency_id for link in plan.competencies]
-    rng = random.Random(plan.seed)
-    multiplier = rng.randrange(1 << 16, HASH_PRIME)
-    offset = rng.randrange(HASH_PRIME)
-    shuffle = ExpressionWrapper(
-        (F("id") * multiplier + offset) % HASH_PRIME, output_field=BigIntegerField()
-    )
-    ranked = (
+    start = random.Random(plan.seed).randrange(SHUFFLE_KEY_RANGE)
+    size = pool_size(plan)
+    suitable = (
         Question.objects.active()
         .suitable_for(plan.role)
-        .filter(competency_id__in=competency_ids, type__in=plan.question_types)
+        .filter(type__in=plan.question_types)
         .exclude(pk__in=plan.exclude_question_ids)
-        .annotate(
-            shuffle=shuffle,
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("competency_id")],
-                order_by=[F("shuffle").asc(), F("id").asc()],
-            ),
-        )
-        .filter(rank__lte=pool_size(plan))
-        .order_by("competency_id", "rank")
     )
-    pools = {cid: [] for cid in competency_ids}
-    for question in ranked:
-        pools[question.competency_id].append(question)
+    parts, params = [], []
+    for link in plan.competencies:
+        mine = suitable.filter(competency_id=link.competency_id)
+        for window in (mine.filter(shuffle_key__gte=start), mine.filter(shuffle_key__lt=start)):
+            first = window.order_by("shuffle_key").values("id")[:size]
+            sql, sql_params = first.query.sql_with_params()
+            parts.append(f"SELECT * FROM ({sql}) AS part{len(parts)}")
+            params.extend(sql_params)
+    pools = {link.competency_id: [] for link in plan.competencies}
+    if not parts:
+        return pools
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        ids = [row[0] for row in cursor.fetchall()]
+    by_id = Question.objects.in_bulk(ids)
+    for pk in ids:  # in deck order: each competency's window from the start point, then wrapped
+        pool = pools[by_id[pk].competency_id]
+        if len(pool) < size:
+            pool.append(by_id[pk])
     return pools
 
 

@@ -6,6 +6,7 @@ translation.py): each such field has one column per language (`text_en`,
 language, falling back to English.
 """
 
+import random
 import uuid
 
 from django.conf import settings
@@ -18,6 +19,11 @@ from django.utils.translation import gettext_lazy as _
 
 MIN_SCORE = 1
 MAX_SCORE = 5
+SHUFFLE_KEY_RANGE = 2**31
+
+
+def random_shuffle_key() -> int:
+    return random.randrange(SHUFFLE_KEY_RANGE)
 
 
 class Level(models.TextChoices):
@@ -205,6 +211,9 @@ class Question(models.Model):
     # Optimistic lock: every save increments it; a save from a form opened at
     # an older version is refused instead of overwriting someone's change.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # A random position in a deck shuffled once: kit assembly reads a seeded
+    # window of it through an index, whatever the size of the bank.
+    shuffle_key = models.PositiveIntegerField(default=random_shuffle_key, editable=False)
 
     objects = QuestionManager()
 
@@ -218,6 +227,10 @@ class Question(models.Model):
             models.Index(fields=["status", "for_entry"], name="question_status_entry"),
             models.Index(fields=["status", "for_mid"], name="question_status_mid"),
             models.Index(fields=["status", "for_senior"], name="question_status_senior"),
+            # Kit assembly: a competency's active questions from a point of the shuffled deck.
+            models.Index(
+                fields=["competency", "status", "shuffle_key"], name="question_shuffle_window"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

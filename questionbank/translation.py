@@ -59,6 +59,9 @@ class ScreeningOptionTranslation(EnglishRequired):
 
 
 # Who changed what and when, with the previous values, revertible from the admin.
-# `version` (the optimistic lock) is not history: a revert must not roll it back.
+# `version` (the optimistic lock) and `shuffle_key` are not history: a revert must not roll
+# the lock back, and the deck position is no content.
 for model in (Question, RubricLevel, Role, RoleCompetency, Competency, CompetencyRubricLevel):
-    simple_history.register(model, excluded_fields=["version"] if model is Question else None)
+    simple_history.register(
+        model, excluded_fields=["version", "shuffle_key"] if model is Question else None
+    )

@@ -113,10 +113,11 @@ def test_kit_creation(interviewer_api, kit_bank, django_assert_num_queries):
         "exclude_kits": [previous],
     }
     # token+user, add_kit permission (user perms, group perms), role, exclude_kits look-up,
-    # template, role competencies, excluded kits' questions, candidates, their rubric
-    # levels, default rubric levels, then savepoint, insert kit, insert kit questions,
-    # release (the savepoint pair is the transaction, uncounted outside tests)
-    with django_assert_num_queries(15):
+    # template, role competencies, excluded kits' questions, candidate ids (one statement
+    # for all competencies), candidate rows, the chosen questions' rubric levels, default
+    # rubric levels, then savepoint, insert kit, insert kit questions, release (the
+    # savepoint pair is the transaction, uncounted outside tests)
+    with django_assert_num_queries(16):
         response = interviewer_api.post("/api/v1/kits/", payload, format="json")
     assert response.status_code == 201
     assert len(response.json()["sections"]) == kit_bank
@@ -142,8 +143,8 @@ def test_kit_list(api, interviewer_api, kit_bank, django_assert_num_queries):
 
 
 def test_kit_preview(api, kit_bank, django_assert_num_queries):
-    # token+user, role, template, role competencies, candidates, their rubric levels,
-    # default rubric levels
-    with django_assert_num_queries(7):
+    # token+user, role, template, role competencies, candidate ids, candidate rows,
+    # the chosen questions' rubric levels, default rubric levels
+    with django_assert_num_queries(8):
         response = api.get("/api/v1/roles/agent/kit-preview/", {"stage": "final"})
     assert len(response.json()["sections"]) == kit_bank
