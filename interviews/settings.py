@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the admin's CSS and JS, the API docs) straight from the app servers.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -133,10 +135,22 @@ USE_TZ = True
 LOGIN_URL = "admin:login"
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # `collectstatic` writes compressed copies; WhiteNoise serves them with caching headers.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Without a collectstatic run (development, tests), serve from the apps' static folders.
+WHITENOISE_USE_FINDERS = True
 
-# Local memory by default; every process has its own (throttle counts too).
+# Local memory by default: every process has its own. Several app servers share one
+# Redis: CACHE_URL=redis://host:6379/0 (rate-limit counters, rendered kits).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# How long a stored kit's rendered JSON and PDF stay cached (kits never change).
+KIT_CACHE_SECONDS = env.int("KIT_CACHE_SECONDS", default=24 * 3600)
+# Serve /bench/fixed-kit/, a pre-serialised kit body: the benchmark's upper bound.
+BENCHMARK_ENDPOINT = envbool("BENCHMARK_ENDPOINT", False)
 
 REST_FRAMEWORK = {
     # Token first, so an anonymous request gets 401 with `WWW-Authenticate: Token`.

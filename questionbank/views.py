@@ -42,3 +42,24 @@ def pdf_response(kit: Kit) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="{pdf_filename(kit)}"'
     response["Content-Language"] = kit.language
     return response
+
+
+class FixedKitBody:
+    """The benchmark's upper bound: the newest kit's JSON, serialised once, then returned as is.
+
+    Routed only with BENCHMARK_ENDPOINT=1. Same server, same middleware, no
+    authentication, no database, no serialisation per request.
+    """
+
+    body: bytes | None = None
+
+    @classmethod
+    def view(cls, request):
+        if cls.body is None:
+            from .api.serializers import KitSerializer, kit_payload
+
+            kit = Kit.objects.select_related("created_by").order_by("-created_at").first()
+            if kit is None:
+                return HttpResponse(b'{"detail": "No kit yet."}', status=404)
+            cls.body = JSONRenderer().render(KitSerializer(kit_payload(kit)).data)
+        return HttpResponse(cls.body, content_type="application/json")

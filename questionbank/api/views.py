@@ -1,13 +1,18 @@
 """The bank over HTTP: thin viewsets over the models and questions.py."""
 
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -15,7 +20,7 @@ from rest_framework.response import Response
 from questionbank import kits, questions
 from questionbank import screening as screening_service
 from questionbank.models import Competency, Kit, Question, Role, RoleCompetency
-from questionbank.views import pdf_response
+from questionbank.printing import render_kit_pdf
 
 from . import schema
 from .filters import KitFilter, QuestionFilter, StableOrderingFilter
@@ -293,10 +298,22 @@ class KitViewSet(
         return super().get_renderers()
 
     def retrieve(self, request, *args, **kwargs):
-        kit = self.get_object()
-        if request.accepted_renderer.format == PDFRenderer.format:
-            return pdf_response(kit)
-        return Response(KitSerializer(kit_payload(kit)).data)
+        """A stored kit, as JSON or PDF. Kits never change, so both renderings are cached."""
+        as_pdf = request.accepted_renderer.format == PDFRenderer.format
+        key = cached_kit_key(kwargs["pk"], "pdf" if as_pdf else "json")
+        body = cache.get(key)
+        if body is None:
+            kit = self.get_object()
+            if as_pdf:
+                body = render_kit_pdf(kit)
+            else:
+                body = JSONRenderer().render(KitSerializer(kit_payload(kit)).data)
+            cache.set(key, body, settings.KIT_CACHE_SECONDS)
+        if as_pdf:
+            return pdf_body_response(body, kwargs["pk"])
+        response = HttpResponse(body, content_type="application/json")
+        response["ETag"] = f'"kit-{kwargs["pk"]}"'
+        return response
 
     def create(self, request, *args, **kwargs):
         serializer = KitRequestSerializer(data=request.data)
@@ -313,6 +330,20 @@ class KitViewSet(
             status=status.HTTP_201_CREATED,
             headers={"Location": location},
         )
+
+
+def cached_kit_key(pk: str, rendering: str) -> str:
+    try:
+        return f"kit:{uuid.UUID(str(pk))}:{rendering}"
+    except ValueError:
+        raise NotFound("No such kit.") from None
+
+
+def pdf_body_response(body: bytes, pk) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="kit-{str(pk)[:8]}.pdf"'
+    response["ETag"] = f'"kit-{pk}-pdf"'
+    return response
 
 
 def assemble_or_fail(**arguments):
