@@ -11,7 +11,7 @@ RUN_ENV := DEBUG=$${DEBUG:-1}
 # Checks run like production (DEBUG off), so they need some key.
 CHECK_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-insecure-key}
 
-.PHONY: run test test-sqlite test-postgres lint checks content migrate clean messages browser
+.PHONY: run test test-sqlite test-postgres lint checks content migrate clean messages browser bench
 
 $(STAMP): pyproject.toml
 	.ci/system-deps
@@ -53,6 +53,16 @@ test-postgres: $(STAMP)
 	.ci/with-postgres $(PY) -m pytest -m "not e2e"
 
 test: lint checks test-sqlite test-postgres
+
+# Benchmarks (see README): SQLite, then a throw-away PostgreSQL; wrk generates the load.
+BENCH_ENV := SECRET_KEY=benchmark-only-key ALLOWED_HOSTS=127.0.0.1
+BENCH_DB := /tmp/questionbank-bench.sqlite3
+bench: $(STAMP)
+	.ci/system-deps wrk
+	rm -f $(BENCH_DB) $(BENCH_DB)-wal $(BENCH_DB)-shm
+	$(BENCH_ENV) DATABASE_URL=sqlite:///$(BENCH_DB) $(PY) manage.py migrate --noinput -v0
+	$(BENCH_ENV) DATABASE_URL=sqlite:///$(BENCH_DB) $(PY) manage.py benchmark
+	$(BENCH_ENV) .ci/with-postgres sh -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py benchmark'
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
