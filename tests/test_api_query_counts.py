@@ -148,3 +148,23 @@ def test_kit_preview(api, kit_bank, django_assert_num_queries):
     with django_assert_num_queries(8):
         response = api.get("/api/v1/roles/agent/kit-preview/", {"stage": "final"})
     assert len(response.json()["sections"]) == kit_bank
+
+
+def test_a_stored_kit_is_served_from_the_cache_after_the_first_fetch(
+    api, interviewer_api, kit_bank, django_assert_num_queries
+):
+    kit_id = interviewer_api.post(
+        "/api/v1/kits/", {"role": "agent", "stage": "final"}, format="json"
+    ).json()["id"]
+    first = api.get(f"/api/v1/kits/{kit_id}/")
+    # token+user only: the kit's JSON comes from the cache
+    with django_assert_num_queries(1):
+        second = api.get(f"/api/v1/kits/{kit_id}/")
+    assert second.content == first.content
+    assert second["ETag"] == f'"kit-{kit_id}"'
+    with django_assert_num_queries(2):  # token+user, the kit: the PDF is rendered once
+        pdf = api.get(f"/api/v1/kits/{kit_id}/", {"format": "pdf"})
+    with django_assert_num_queries(1):
+        again = api.get(f"/api/v1/kits/{kit_id}/", {"format": "pdf"})
+    assert again.content == pdf.content
+    assert pdf.content.startswith(b"%PDF-")
