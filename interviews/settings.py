@@ -159,13 +159,15 @@ WHITENOISE_USE_FINDERS = True
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # How long a stored kit's rendered JSON and PDF stay cached (kits never change).
 KIT_CACHE_SECONDS = env.int("KIT_CACHE_SECONDS", default=24 * 3600)
+# How long a valid API token is remembered (see questionbank/api/authentication.py).
+TOKEN_CACHE_SECONDS = env.int("TOKEN_CACHE_SECONDS", default=60)
 # Serve /bench/fixed-kit/, a pre-serialised kit body: the benchmark's upper bound.
 BENCHMARK_ENDPOINT = envbool("BENCHMARK_ENDPOINT", False)
 
 REST_FRAMEWORK = {
     # Token first, so an anonymous request gets 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "questionbank.api.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -6,3 +6,7 @@ class QuestionbankConfig(AppConfig):
     name = "questionbank"
     verbose_name = _("Question bank")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Connects the signals that drop cached API tokens when they are revoked.
+        from .api import authentication  # noqa: F401

@@ -28,10 +28,10 @@ import random
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Prefetch
-from django.db.models.query import prefetch_related_objects
 from django.utils import translation
 
 from . import screening
@@ -70,6 +70,19 @@ STAGE_DEFAULTS = {
     Stage.FIRST_INTERVIEW: StageDefaults(45, 2, essential_only=False),
     Stage.FINAL: StageDefaults(60, 2, essential_only=False),
 }
+
+
+# A competency id no row has, marking where each competency's id goes in the candidate SQL.
+STAND_IN = -7_340_021
+
+
+class Candidate(NamedTuple):
+    """What choosing needs to know of a question; the chosen ones are loaded in full."""
+
+    id: int
+    competency_id: int
+    type: str
+    expected_minutes: int
 
 
 class KitError(Exception):
@@ -165,10 +178,7 @@ def assemble_kit(
     chosen, warnings = choose(plan, pools)
     if warnings and plan.strict:
         raise KitShortfall(warnings)
-    prefetch_related_objects(
-        [q for questions in chosen.values() for q in questions],
-        Prefetch("rubric_levels", queryset=RubricLevel.objects.order_by("score")),
-    )
+    chosen = load_chosen(chosen)
     role_ref, sections, fallbacks = snapshot(plan, chosen)
     questions = [q for link in plan.competencies for q in chosen[link.competency_id]]
     kit = AssembledKit(plan, role_ref, sections, questions, warnings, fallbacks)
@@ -304,7 +314,7 @@ def role_competencies(role, competencies, template, defaults) -> list[RoleCompet
     return links
 
 
-def candidate_pools(plan: Plan) -> dict[int, list[Question]]:
+def candidate_pools(plan: Plan) -> dict[int, list[Candidate]]:
     """Up to `pool_size` suitable, active, allowed questions per competency, in seeded order.
 
     Every question has a random `shuffle_key`, fixed when it is created: the
@@ -322,26 +332,45 @@ def candidate_pools(plan: Plan) -> dict[int, list[Question]]:
         .filter(type__in=plan.question_types)
         .exclude(pk__in=plan.exclude_question_ids)
     )
+    # Named, in Candidate's order: the inner SELECT's column order is the model's.
+    columns = ", ".join(connection.ops.quote_name(name) for name in Candidate._fields)
+    # Each window's SQL is compiled once, for a stand-in competency, and repeated
+    # for every competency: compiling a query per window would cost more than running them.
+    windows = []
+    for window in (
+        suitable.filter(competency_id=STAND_IN, shuffle_key__gte=start),
+        suitable.filter(competency_id=STAND_IN, shuffle_key__lt=start),
+    ):
+        first = window.order_by("shuffle_key").values_list(*Candidate._fields)[:size]
+        windows.append(first.query.sql_with_params())
     parts, params = [], []
     for link in plan.competencies:
-        mine = suitable.filter(competency_id=link.competency_id)
-        for window in (mine.filter(shuffle_key__gte=start), mine.filter(shuffle_key__lt=start)):
-            first = window.order_by("shuffle_key").values("id")[:size]
-            sql, sql_params = first.query.sql_with_params()
-            parts.append(f"SELECT * FROM ({sql}) AS part{len(parts)}")
-            params.extend(sql_params)
+        for sql, sql_params in windows:
+            parts.append(f"SELECT {columns} FROM ({sql}) AS part{len(parts)}")
+            params.extend(link.competency_id if p == STAND_IN else p for p in sql_params)
     pools = {link.competency_id: [] for link in plan.competencies}
     if not parts:
         return pools
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
-        ids = [row[0] for row in cursor.fetchall()]
-    by_id = Question.objects.in_bulk(ids)
-    for pk in ids:  # in deck order: each competency's window from the start point, then wrapped
-        pool = pools[by_id[pk].competency_id]
+        rows = cursor.fetchall()
+    for row in rows:  # in deck order: each competency's window from the start point, then wrapped
+        candidate = Candidate(*row)
+        pool = pools[candidate.competency_id]
         if len(pool) < size:
-            pool.append(by_id[pk])
+            pool.append(candidate)
     return pools
+
+
+def load_chosen(chosen: dict[int, list[Candidate]]) -> dict[int, list[Question]]:
+    """The chosen candidates as full questions with their rubric levels (two queries)."""
+    ids = [c.id for candidates in chosen.values() for c in candidates]
+    by_id = Question.objects.prefetch_related(
+        Prefetch("rubric_levels", queryset=RubricLevel.objects.order_by("score"))
+    ).in_bulk(ids)
+    return {
+        competency: [by_id[c.id] for c in candidates] for competency, candidates in chosen.items()
+    }
 
 
 def pool_size(plan: Plan) -> int:
@@ -349,7 +378,7 @@ def pool_size(plan: Plan) -> int:
     return max(MIN_POOL, plan.questions_per_competency * POOL_PER_QUESTION)
 
 
-def choose(plan: Plan, pools: dict[int, list[Question]]) -> tuple[dict, list[dict]]:
+def choose(plan: Plan, pools: dict[int, list[Candidate]]) -> tuple[dict, list[dict]]:
     remaining = plan.time_budget_minutes
     type_use = Counter()
     chosen = {link.competency_id: [] for link in plan.competencies}

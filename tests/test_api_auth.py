@@ -1,6 +1,8 @@
 """Who may read and write: 401 for anonymous, 403 without permission, tokens, throttling."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -76,6 +78,41 @@ def test_a_revoked_token_fails_at_once(api, api_user, bank):
     response = api.get("/api/v1/questions/")
     assert response.status_code == 401
     assert response.json()["detail"] == "Invalid token."
+
+
+def test_a_deactivated_user_is_rejected_at_once(api, api_user, bank):
+    assert api.get("/api/v1/questions/").status_code == 200
+    api_user.is_active = False
+    api_user.save()
+    response = api.get("/api/v1/questions/")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "User inactive or deleted."
+
+
+def test_a_deleted_user_is_rejected_at_once(api, api_user, bank):
+    assert api.get("/api/v1/questions/").status_code == 200
+    api_user.delete()
+    assert api.get("/api/v1/questions/").status_code == 401
+
+
+def test_a_remembered_token_costs_no_query_and_is_stored_hashed(api, api_user, bank):
+    key = Token.objects.get(user=api_user).key
+    with CaptureQueriesContext(connection) as first:
+        assert api.get("/api/v1/roles/agent/").status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        assert api.get("/api/v1/roles/agent/").status_code == 200
+    assert "authtoken_token" in first.captured_queries[0]["sql"]
+    assert len(second) == len(first) - 1
+    assert not any("authtoken_token" in q["sql"] for q in second.captured_queries)
+    stored = [k for k in cache._cache if "auth-token" in k]
+    assert stored and not any(key in k for k in stored)
+
+
+def test_token_caching_can_be_turned_off(api, bank, settings, django_assert_num_queries):
+    settings.TOKEN_CACHE_SECONDS = 0
+    api.get("/api/v1/roles/agent/")
+    with django_assert_num_queries(3):  # the token and its user, the role, its competencies
+        assert api.get("/api/v1/roles/agent/").status_code == 200
 
 
 def test_an_unknown_token_is_401():

@@ -112,12 +112,13 @@ def test_kit_creation(interviewer_api, kit_bank, django_assert_num_queries):
         "questions_per_competency": 3,
         "exclude_kits": [previous],
     }
-    # token+user, add_kit permission (user perms, group perms), role, exclude_kits look-up,
+    # (the token is remembered from the first request), add_kit permission (user perms,
+    # group perms), role, exclude_kits look-up,
     # template, role competencies, excluded kits' questions, candidate ids (one statement
     # for all competencies), candidate rows, the chosen questions' rubric levels, default
     # rubric levels, then savepoint, insert kit, insert kit questions, release (the
     # savepoint pair is the transaction, uncounted outside tests)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         response = interviewer_api.post("/api/v1/kits/", payload, format="json")
     assert response.status_code == 201
     assert len(response.json()["sections"]) == kit_bank
@@ -157,14 +158,14 @@ def test_a_stored_kit_is_served_from_the_cache_after_the_first_fetch(
         "/api/v1/kits/", {"role": "agent", "stage": "final"}, format="json"
     ).json()["id"]
     first = api.get(f"/api/v1/kits/{kit_id}/")
-    # token+user only: the kit's JSON comes from the cache
-    with django_assert_num_queries(1):
+    # none: the token is remembered and the kit's JSON comes from the cache
+    with django_assert_num_queries(0):
         second = api.get(f"/api/v1/kits/{kit_id}/")
     assert second.content == first.content
     assert second["ETag"] == f'"kit-{kit_id}"'
-    with django_assert_num_queries(2):  # token+user, the kit: the PDF is rendered once
+    with django_assert_num_queries(1):  # the kit: the PDF is rendered once
         pdf = api.get(f"/api/v1/kits/{kit_id}/", {"format": "pdf"})
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(0):
         again = api.get(f"/api/v1/kits/{kit_id}/", {"format": "pdf"})
     assert again.content == pdf.content
     assert pdf.content.startswith(b"%PDF-")
