@@ -76,6 +76,8 @@ MIDDLEWARE = [
     # Records who made each change in the history (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost, so it sees a lost database connection first: 503 instead of a 500.
+    "questionbank.health.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "interviews.urls"
@@ -171,6 +173,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "questionbank.api.renderers.StrictContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "questionbank.api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "questionbank.api.schema.BankAutoSchema",

@@ -37,6 +37,27 @@ def test_role_detail_lists_competencies_by_weight(api):
     ]
 
 
+def test_role_competencies_are_named_in_the_language_with_fallback(api):
+    # Regression: the competency names inside a role were empty in English and
+    # a 500 in any other language (a dotted serializer source).
+    role = RoleFactory(slug="agent")
+    RoleCompetencyFactory(
+        role=role, competency=CompetencyFactory(name_en="Empathy", name_de="Empathie"), weight=5
+    )
+    RoleCompetencyFactory(
+        role=role, competency=CompetencyFactory(name_en="Teamwork", name_de=""), weight=4
+    )
+    english = api.get("/api/v1/roles/agent/").json()["competencies"]
+    assert [c["name"] for c in english] == ["Empathy", "Teamwork"]
+    german = api.get("/api/v1/roles/", {"lang": "de"})
+    assert german.status_code == 200
+    competencies = german.json()["results"][0]["competencies"]
+    assert [(c["name"], c["fallbacks"]) for c in competencies] == [
+        ("Empathie", []),
+        ("Teamwork", ["name"]),
+    ]
+
+
 def test_role_list_is_paginated(api):
     RoleFactory.create_batch(3)
     body = api.get("/api/v1/roles/", {"page_size": 2}).json()

@@ -8,8 +8,12 @@ input (`rubric_levels.2.score`), and null when the error concerns the whole
 request (authentication, permissions, throttling).
 """
 
+import sys
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -74,3 +78,36 @@ def exception_handler(exc, context):
         ]
         response.data["shortfalls"] = shortfalls
     return response
+
+
+def error_body(status: int, code: str, detail: str) -> dict:
+    return {
+        "status": status,
+        "code": code,
+        "detail": detail,
+        "errors": [{"field": None, "code": code, "message": detail}],
+    }
+
+
+def is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception):
+    """404 for URLs no route matches: the API's error body under /api/, HTML elsewhere."""
+    if is_api(request):
+        detail = f"No such endpoint or object: {request.path}"
+        return JsonResponse(error_body(404, "not_found", detail), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """The last resort: no stack trace, JSON under /api/, and 503 when the database is down."""
+    from questionbank.health import database_unavailable_response
+
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        return database_unavailable_response(request)
+    if is_api(request):
+        detail = "The server failed to handle the request; it has been logged."
+        return JsonResponse(error_body(500, "server_error", detail), status=500)
+    return defaults.server_error(request)

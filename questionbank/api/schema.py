@@ -99,6 +99,8 @@ class BankAutoSchema(AutoSchema):
             yield "403", "Authenticated, but without the model permission for this change."
         if "{" in self.path:
             yield "404", "No such object."
+        elif self.method == "GET":
+            yield "404", "No such page: `page` is past the last one."
         yield "429", "Too many requests: wait as the Retry-After header says."
 
 

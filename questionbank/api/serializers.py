@@ -36,11 +36,19 @@ def language_of(context) -> str:
     return context.get("language", DEFAULT_LANGUAGE)
 
 
+def translated_source(instance, source: str, language: str) -> str:
+    """The text at `source` (a field name, or a dotted path such as `competency.name`)."""
+    *path, field = source.split(".")
+    for name in path:
+        instance = getattr(instance, name)
+    return translated(instance, field, language)[0]
+
+
 class TranslatedField(serializers.CharField):
     """A translated model text in the request's language, falling back to English."""
 
     def get_attribute(self, instance):
-        return translated(instance, self.source, language_of(self.context))[0]
+        return translated_source(instance, self.source, language_of(self.context))
 
 
 class TranslatedLinesField(serializers.ListField):
@@ -50,7 +58,7 @@ class TranslatedLinesField(serializers.ListField):
         super().__init__(child=serializers.CharField(), **kwargs)
 
     def get_attribute(self, instance):
-        text = translated(instance, self.source, language_of(self.context))[0]
+        text = translated_source(instance, self.source, language_of(self.context))
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 

@@ -73,7 +73,10 @@ class BankViewMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         request.language = requested_language(request)
-        self.reject_unknown_parameters(request)
+        method = request.method.lower()
+        if method in self.http_method_names and hasattr(self, method):
+            # A method the view does not offer is a 405, whatever its parameters.
+            self.reject_unknown_parameters(request)
 
     def reject_unknown_parameters(self, request):
         allowed = set(COMMON_PARAMETERS)
@@ -93,6 +96,16 @@ class BankViewMixin:
                     for name in unknown
                 },
                 code="unknown_parameter",
+            )
+        empty = sorted(
+            name
+            for name, values in request.query_params.lists()
+            if name != "format" and any(value == "" for value in values)
+        )
+        if empty:
+            raise ValidationError(
+                {name: ["Empty value: give one, or leave the parameter out."] for name in empty},
+                code="blank",
             )
 
     def get_serializer_context(self):

@@ -3,8 +3,9 @@
 Roles, competencies (with default rubrics) and N questions, each with five
 rubric levels, every text in the four languages, written with bulk inserts
 (100,000 questions and 500,000 rubric levels in about a minute on SQLite
-and PostgreSQL on a 2-core machine). Texts are templated from a small contact-centre vocabulary so they
-have realistic length; they are not meant to be read.
+and PostgreSQL on a 2-core machine). Texts are templated from a small
+contact-centre vocabulary so they have realistic length; they are not meant
+to be read.
 """
 
 import random
