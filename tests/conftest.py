@@ -60,6 +60,12 @@ def recruiter_api(recruiter):
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Real hashing costs a quarter of a second per user by design; tests need no such cost."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Throttle counters and cached bodies never leak from one test into another."""
     cache.clear()

@@ -136,6 +136,7 @@ class Command(BaseCommand):
         env = {
             **os.environ,
             "BENCHMARK_ENDPOINT": "1",
+            "HTTPS": "0",  # plain HTTP on loopback
             "BIND": f"127.0.0.1:{port}",
             "WEB_CONCURRENCY": str(workers),
             "GUNICORN_ACCESS_LOG": "/dev/null",
