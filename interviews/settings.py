@@ -104,6 +104,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "questionbank.limits.APIBodySizeLimitMiddleware",
     # Static files (the admin's CSS and JS, the API docs) straight from the app servers.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -202,6 +203,8 @@ WHITENOISE_USE_FINDERS = True
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # How long a stored kit's rendered JSON and PDF stay cached (kits never change).
 KIT_CACHE_SECONDS = env.int("KIT_CACHE_SECONDS", default=24 * 3600)
+# The largest API request body accepted (413 beyond it).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 # How long a valid API token is remembered (see questionbank/api/authentication.py).
 TOKEN_CACHE_SECONDS = env.int("TOKEN_CACHE_SECONDS", default=60)
 # Serve /bench/fixed-kit/, a pre-serialised kit body: the benchmark's upper bound.

@@ -241,6 +241,7 @@ class QuestionInputSerializer(serializers.Serializer):
 
 MAX_EXCLUDED_QUESTIONS = 500
 MAX_EXCLUDED_KITS = 20
+MAX_COMPETENCIES = 20
 
 
 class KitRequestSerializer(serializers.Serializer):
@@ -253,7 +254,8 @@ class KitRequestSerializer(serializers.Serializer):
         queryset=Competency.objects.all(),
         many=True,
         required=False,
-        help_text="Competencies to cover instead of the template's or the role's.",
+        help_text="Competencies to cover instead of the template's or the role's "
+        f"(at most {MAX_COMPETENCIES}).",
     )
     questions_per_competency = serializers.IntegerField(
         min_value=1, max_value=kits.MAX_QUESTIONS_PER_COMPETENCY, required=False
@@ -296,6 +298,11 @@ class KitRequestSerializer(serializers.Serializer):
         help_text="Open the kit with the role's screening questions (default: the template's "
         "choice, else no).",
     )
+
+    def validate_competencies(self, value):
+        if len(value) > MAX_COMPETENCIES:
+            raise serializers.ValidationError(f"At most {MAX_COMPETENCIES} competencies.")
+        return value
 
     def validate_exclude_questions(self, value):
         return at_most(value, MAX_EXCLUDED_QUESTIONS, "questions")

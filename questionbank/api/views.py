@@ -27,6 +27,7 @@ from .filters import KitFilter, QuestionFilter, StableOrderingFilter
 from .language import requested_language
 from .renderers import PDFRenderer
 from .serializers import (
+    MAX_COMPETENCIES,
     CompetencySerializer,
     KitPreviewQuerySerializer,
     KitPreviewSerializer,
@@ -190,6 +191,8 @@ class RoleViewSet(BankViewMixin, viewsets.ReadOnlyModelViewSet):
 
 def slugs_to_competencies(raw: str) -> list[Competency]:
     slugs = sorted({s.strip() for s in raw.split(",") if s.strip()})
+    if len(slugs) > MAX_COMPETENCIES:
+        raise ValidationError({"competencies": [f"At most {MAX_COMPETENCIES} competencies."]})
     found = list(Competency.objects.filter(slug__in=slugs))
     unknown = sorted(set(slugs) - {c.slug for c in found})
     if unknown:
