@@ -203,6 +203,9 @@ WHITENOISE_USE_FINDERS = True
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # How long a stored kit's rendered JSON and PDF stay cached (kits never change).
 KIT_CACHE_SECONDS = env.int("KIT_CACHE_SECONDS", default=24 * 3600)
+# JSON dumps (backups) keep times to the microsecond.
+SERIALIZATION_MODULES = {"json": "questionbank.serialization"}
+
 # The largest API request body accepted (413 beyond it).
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 # How long a valid API token is remembered (see questionbank/api/authentication.py).
