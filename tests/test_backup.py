@@ -34,7 +34,9 @@ def test_the_content_pack_and_kits_round_trip_exactly(
             kits.assemble_kit(role=role, stage="first_interview", language=language, seed=11),
             created_by=interviewer,
         )
-        for role, language in zip(Role.objects.order_by("slug")[:3], ["en", "nl", "de"])
+        for role, language in zip(
+            Role.objects.order_by("slug")[:3], ["en", "nl", "de"], strict=True
+        )
     ]
     question = Question.objects.order_by("code").first()
     question.text_it = "Testo modificato in italiano."
