@@ -33,6 +33,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import coverage, kits, questions
 from .languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from .models import (
+    AuditEvent,
     Competency,
     CompetencyRubricLevel,
     Kit,
@@ -635,3 +636,23 @@ def assemble_and_open(model_admin, request, **arguments):
 admin.site.index_template = "questionbank/admin/index.html"
 admin.site.site_header = _("Interview question bank")
 admin.site.site_title = _("Question bank")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail: read-only, for operators and auditors."""
+
+    list_display = ["at", "actor_name", "action", "target", "via", "ip"]
+    list_filter = ["action", "via", ("at", admin.DateFieldListFilter)]
+    search_fields = ["actor_name", "target", "action"]
+    date_hierarchy = "at"
+    readonly_fields = ["at", "actor", "actor_name", "action", "target", "via", "ip"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -9,4 +9,5 @@ class QuestionbankConfig(AppConfig):
 
     def ready(self):
         # Connects the signals that drop cached API tokens when they are revoked.
+        from . import audit  # noqa: F401
         from .api import authentication  # noqa: F401

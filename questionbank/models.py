@@ -642,3 +642,39 @@ class RoleScreeningQuestion(models.Model):
             return
         if self.knockout and self.question.rule == ScreeningQuestion.Rule.NONE:
             raise ValidationError({"knockout": _("A question without a rule cannot knock out.")})
+
+
+class AuditEvent(models.Model):
+    """Who changed what, when: API writes and API tokens (see questionbank/audit.py).
+
+    Field-level changes to questions live in their history as well; this is
+    the one list of writes an operator reads, kept even if the user is deleted.
+    """
+
+    class Via(models.TextChoices):
+        API = "api", _("API")
+        ADMIN = "admin", _("Admin")
+        SYSTEM = "system", _("Command or system")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    actor_name = models.CharField(_("who (name)"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    target = models.CharField(_("what"), max_length=200)
+    via = models.CharField(_("via"), max_length=10, choices=Via.choices)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name or '-'} {self.action} {self.target}"

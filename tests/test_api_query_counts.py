@@ -117,8 +117,8 @@ def test_kit_creation(interviewer_api, kit_bank, django_assert_num_queries):
     # template, role competencies, excluded kits' questions, candidate ids (one statement
     # for all competencies), candidate rows, the chosen questions' rubric levels, default
     # rubric levels, then savepoint, insert kit, insert kit questions, release (the
-    # savepoint pair is the transaction, uncounted outside tests)
-    with django_assert_num_queries(15):
+    # savepoint pair is the transaction, uncounted outside tests), the audit trail's insert
+    with django_assert_num_queries(16):
         response = interviewer_api.post("/api/v1/kits/", payload, format="json")
     assert response.status_code == 201
     assert len(response.json()["sections"]) == kit_bank

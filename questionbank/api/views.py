@@ -17,7 +17,7 @@ from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from questionbank import kits, questions
+from questionbank import audit, kits, questions
 from questionbank import screening as screening_service
 from questionbank.models import Competency, Kit, Question, Role, RoleCompetency
 from questionbank.printing import render_kit_pdf
@@ -68,6 +68,14 @@ class BankPermissions(DjangoModelPermissions):
         return super().has_permission(request, view)
 
 
+AUDITED_ACTIONS = {
+    "create": "created",
+    "update": "updated",
+    "partial_update": "updated",
+    "retire": "retired",
+}
+
+
 class BankViewMixin:
     """Language negotiation, strict query parameters and caching headers for every view."""
 
@@ -109,6 +117,16 @@ class BankViewMixin:
                 code="blank",
             )
 
+    def audit(self, request, response):
+        """Successful writes go to the audit trail: who, what, when."""
+        verb = AUDITED_ACTIONS.get(getattr(self, "action", None))
+        if verb is None or not 200 <= response.status_code < 300:
+            return
+        model = self.get_queryset().model._meta.model_name
+        data = response.data if isinstance(response.data, dict) else {}
+        ident = data.get("code") or data.get("id") or self.kwargs.get(self.lookup_field, "")
+        audit.record(f"{model}.{verb}", f"{model} {ident}", request=request, user=request.user)
+
     def get_serializer_context(self):
         context = super().get_serializer_context()
         context["language"] = getattr(self.request, "language", "en")
@@ -116,6 +134,7 @@ class BankViewMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        self.audit(request, response)
         language = getattr(request, "language", None)
         if language:
             response["Content-Language"] = language
