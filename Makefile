@@ -55,7 +55,8 @@ test-postgres: $(STAMP)
 test: lint checks test-sqlite test-postgres
 
 # Benchmarks (see README): SQLite, then a throw-away PostgreSQL; wrk generates the load.
-BENCH_ENV := SECRET_KEY=benchmark-only-key ALLOWED_HOSTS=127.0.0.1
+# Plain HTTP on loopback: without HTTPS=0 production settings redirect every request to HTTPS.
+BENCH_ENV := SECRET_KEY=benchmark-only-key ALLOWED_HOSTS=127.0.0.1 HTTPS=0
 BENCH_DB := /tmp/questionbank-bench.sqlite3
 bench: $(STAMP)
 	.ci/system-deps wrk

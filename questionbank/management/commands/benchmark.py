@@ -113,6 +113,11 @@ class Command(BaseCommand):
         body = json.dumps({"role": role.slug, "stage": "final", "seed": 7})
         with CaptureQueriesContext(connection) as create:
             response = client.post("/api/v1/kits/", body, content_type="application/json")
+        if response.status_code != 201:
+            raise CommandError(
+                f"POST /api/v1/kits/ answered {response.status_code}, not 201 "
+                "(with production settings, set HTTPS=0 for plain HTTP on loopback)."
+            )
         kit_id = response.json()["id"]
         with CaptureQueriesContext(connection) as fetch:
             client.get(f"/api/v1/kits/{kit_id}/")
