@@ -9,7 +9,9 @@ what the schema documents. Bounded: a few dozen examples per operation.
 import pytest
 import schemathesis
 from django.contrib.auth.models import Permission
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -35,6 +37,21 @@ FUZZ = settings(
     derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Keep the test's database connection open across requests, as Django's test client does.
+
+    schemathesis calls the WSGI application itself, so each request's end would
+    run `close_old_connections`, which closes a connection that is inside the
+    test's transaction: on PostgreSQL every later request then answered 503.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
