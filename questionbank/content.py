@@ -9,10 +9,11 @@ FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 
 
 def content_pack_files() -> list[Path]:
-    """Fixture files in load order: competencies, roles, screening, then questions."""
+    """Fixture files in load order: competencies, roles, kit templates, screening, questions."""
     return [
         FIXTURES_DIR / "competencies.yaml",
         FIXTURES_DIR / "roles.yaml",
+        FIXTURES_DIR / "kit-templates.yaml",
         FIXTURES_DIR / "screening.yaml",
         *sorted((FIXTURES_DIR / "questions").glob("*.yaml")),
     ]

@@ -364,6 +364,11 @@ class Stage(models.TextChoices):
     FINAL = "final", _("Final / panel interview")
 
 
+class KitTemplateManager(models.Manager):
+    def get_by_natural_key(self, role_slug, stage):
+        return self.get(role__slug=role_slug, stage=stage)
+
+
 class KitTemplate(models.Model):
     """An interview plan for one role and stage: what a kit for it should contain."""
 
@@ -403,6 +408,8 @@ class KitTemplate(models.Model):
         help_text=_("Open the kit with the role's screening questions."),
     )
 
+    objects = KitTemplateManager()
+
     class Meta:
         ordering = ["role__slug", "stage"]
         verbose_name = _("kit template")
@@ -420,6 +427,11 @@ class KitTemplate(models.Model):
 
     def __str__(self):
         return f"{self.role} / {self.get_stage_display()}"
+
+    def natural_key(self):
+        return (self.role.slug, self.stage)
+
+    natural_key.dependencies = ["questionbank.role"]
 
     def clean(self):
         unknown = sorted(set(self.question_types) - set(Question.Type.values))

@@ -8,9 +8,11 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from questionbank.content import load_content_pack
+from questionbank.kits import assemble_kit
 from questionbank.models import (
     Competency,
     CompetencyRubricLevel,
+    KitTemplate,
     Question,
     Role,
     RoleCompetency,
@@ -18,6 +20,7 @@ from questionbank.models import (
     RubricLevel,
     ScreeningOption,
     ScreeningQuestion,
+    Stage,
 )
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +38,7 @@ TRANSLATED = {
 
 
 def counts():
-    models = [*TRANSLATED, RoleCompetency, RoleScreeningQuestion]
+    models = [*TRANSLATED, RoleCompetency, RoleScreeningQuestion, KitTemplate]
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -73,6 +76,32 @@ def test_every_competency_of_every_role_has_four_active_suitable_questions(conte
         if available < 4:
             shortfalls.append(f"{link.role.slug}/{link.competency.slug}: {available}")
     assert shortfalls == []
+
+
+def test_every_role_has_an_interview_plan_for_every_stage(content_pack):
+    plans = set(KitTemplate.objects.values_list("role__slug", "stage"))
+    assert plans == {
+        (slug, stage)
+        for slug in Role.objects.values_list("slug", flat=True)
+        for stage in Stage.values
+    }
+    for template in KitTemplate.objects.all():
+        template.full_clean()
+
+
+def test_every_shipped_plan_assembles_in_full_whatever_the_seed(content_pack):
+    """Strict: any shortfall (too few questions, budget too small) would raise."""
+    for template in KitTemplate.objects.select_related("role"):
+        for seed in range(8):
+            kit = assemble_kit(
+                role=template.role, stage=template.stage, seed=seed, language="nl", strict=True
+            )
+            assert kit.plan.template == template
+            assert kit.total_minutes <= template.time_budget_minutes
+            assert len(kit.questions) == template.questions_per_competency * len(kit.sections)
+            assert kit.fallbacks == []
+            if template.include_screening:
+                assert kit.screening
 
 
 def test_every_question_has_five_rubric_levels_scored_1_to_5(content_pack):
