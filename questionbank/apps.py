@@ -9,5 +9,6 @@ class QuestionbankConfig(AppConfig):
 
     def ready(self):
         # Connects the signals that drop cached API tokens when they are revoked.
-        from . import audit  # noqa: F401
+        # and the ones that mark the bank changed for the kit assembly cache.
+        from . import audit, bank_cache  # noqa: F401
         from .api import authentication  # noqa: F401

@@ -12,7 +12,7 @@ How questions are chosen:
 3. Candidates: active questions suited to the role (its level, and not
    restricted to other roles), of the allowed types, not excluded, in those
    competencies: per competency the next few from a seeded point of a deck
-   shuffled once, read through an index (see `candidate_pools`).
+   shuffled once (see `candidate_pools`).
 4. Round by round, each competency in weight order gets one more question
    until it has its share: so with a tight budget every competency is
    covered once before any gets a second question. Within a competency the
@@ -22,31 +22,31 @@ How questions are chosen:
 5. Every competency short of its share gets a warning saying why (too few
    questions, or no time left); with `strict=True` any warning fails the
    assembly with `KitShortfall`.
+
+Everything assembly reads of the bank comes through a `BankCache`
+(bank_cache.py): this process's copy, checked against the bank's version
+token, so a kit costs one query while the bank is unchanged.
 """
 
 import random
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
-from django.db import connection, transaction
-from django.db.models import Prefetch
-from django.utils import translation
+from django.db import transaction
 
-from . import screening
+from . import bank_cache
+from .bank_cache import BankCache, Candidate
 from .languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, translated
 from .models import (
     SHUFFLE_KEY_RANGE,
     Competency,
-    CompetencyRubricLevel,
     Kit,
     KitQuestion,
     KitTemplate,
     Question,
     Role,
     RoleCompetency,
-    RubricLevel,
     Stage,
 )
 
@@ -70,19 +70,6 @@ STAGE_DEFAULTS = {
     Stage.FIRST_INTERVIEW: StageDefaults(45, 2, essential_only=False),
     Stage.FINAL: StageDefaults(60, 2, essential_only=False),
 }
-
-
-# A competency id no row has, marking where each competency's id goes in the candidate SQL.
-STAND_IN = -7_340_021
-
-
-class Candidate(NamedTuple):
-    """What choosing needs to know of a question; the chosen ones are loaded in full."""
-
-    id: int
-    competency_id: int
-    type: str
-    expected_minutes: int
 
 
 class KitError(Exception):
@@ -123,7 +110,7 @@ class AssembledKit:
     plan: Plan
     role: dict
     sections: list[dict]
-    questions: list[Question]
+    questions: list[Candidate]
     warnings: list[dict]
     fallbacks: list[str]
     screening: list[dict] = field(default_factory=list)
@@ -158,8 +145,12 @@ def assemble_kit(
     exclude_kits: list[Kit] = (),
     strict: bool = False,
     include_screening: bool | None = None,
+    bank: BankCache | None = None,
 ) -> AssembledKit:
+    """Assemble a kit; `bank` is the copy of the bank to read (by default this process's)."""
+    bank = bank or bank_cache.current()
     plan = resolve_plan(
+        bank=bank,
         role=role,
         stage=stage,
         template=template,
@@ -174,21 +165,22 @@ def assemble_kit(
         strict=strict,
         include_screening=include_screening,
     )
-    pools = candidate_pools(plan)
+    pools = candidate_pools(plan, bank)
     chosen, warnings = choose(plan, pools)
     if warnings and plan.strict:
         raise KitShortfall(warnings)
-    chosen = load_chosen(chosen)
-    role_ref, sections, fallbacks = snapshot(plan, chosen)
-    questions = [q for link in plan.competencies for q in chosen[link.competency_id]]
+    role_ref, sections, fallbacks = snapshot(plan, chosen, bank)
+    questions = [c for link in plan.competencies for c in chosen[link.competency_id]]
     kit = AssembledKit(plan, role_ref, sections, questions, warnings, fallbacks)
     if plan.include_screening:
-        kit.screening = screening_snapshot(plan, kit.fallbacks)
+        kit.screening, screening_fallbacks = bank.screening(plan.role, plan.language)
+        kit.fallbacks.extend(screening_fallbacks)
     return kit
 
 
 def resolve_plan(
     *,
+    bank,
     role,
     stage,
     template,
@@ -214,8 +206,9 @@ def resolve_plan(
         errors["template"] = "The template is for another role or stage."
     if errors:
         raise KitError(errors)
+    stage_template, named = bank.template(role, stage)
     if template is None:
-        template = KitTemplate.objects.filter(role=role, stage=stage).first()
+        template = stage_template
     defaults = STAGE_DEFAULTS[Stage(stage)]
 
     per_competency = questions_per_competency or (
@@ -237,7 +230,9 @@ def resolve_plan(
     if errors:
         raise KitError(errors)
 
-    links = role_competencies(role, competencies, template, defaults)
+    named = named if template is not None else []
+    wanted = competencies if competencies is not None else named
+    links = role_competencies(role, bank.links(role), wanted, defaults)
     if seed is None:
         seed = secrets.randbelow(MAX_SEED + 1)
     excluded = {q.pk for q in exclude_questions}
@@ -283,20 +278,13 @@ def resolve_plan(
     return plan
 
 
-def role_competencies(role, competencies, template, defaults) -> list[RoleCompetency]:
+def role_competencies(role, links, wanted, defaults) -> list[RoleCompetency]:
     """The competencies to cover, most important first, as RoleCompetency rows.
 
-    A competency asked for that the role does not list still gets covered,
-    with weight 1, after the role's own.
+    `links` are the role's, in order of importance; `wanted` the competencies
+    asked for (or the template's), if any. A competency asked for that the
+    role does not list still gets covered, with weight 1, after the role's own.
     """
-    links = list(
-        RoleCompetency.objects.filter(role=role)
-        .select_related("competency")
-        .order_by("-weight", "-essential", "competency__slug")
-    )
-    wanted = competencies
-    if wanted is None and template is not None:
-        wanted = list(template.competencies.all())
     if wanted:
         by_id = {link.competency_id: link for link in links}
         unique = list({c.pk: c for c in wanted}.values())
@@ -311,65 +299,28 @@ def role_competencies(role, competencies, template, defaults) -> list[RoleCompet
     if defaults.essential_only:
         essential = [link for link in links if link.essential]
         return essential or links[:3]
-    return links
+    return list(links)
 
 
-def candidate_pools(plan: Plan) -> dict[int, list[Candidate]]:
+def candidate_pools(plan: Plan, bank: BankCache) -> dict[int, list[Candidate]]:
     """Up to `pool_size` suitable, active, allowed questions per competency, in seeded order.
 
     Every question has a random `shuffle_key`, fixed when it is created: the
     bank is a deck shuffled once. The seed picks a point in the deck, and
     each competency's pool is the next suitable questions from that point
-    (wrapping round to the start), read through the index on (competency,
-    status, shuffle_key). One statement for all competencies, reading a few
-    rows each, so the cost does not grow with the size of the bank.
+    (wrapping round to the start), ties in key broken by id. The decks come
+    from the bank cache, one per competency and role level, so the cost does
+    not grow with the size of the bank.
     """
     start = random.Random(plan.seed).randrange(SHUFFLE_KEY_RANGE)
     size = pool_size(plan)
-    suitable = (
-        Question.objects.active()
-        .suitable_for(plan.role)
-        .filter(type__in=plan.question_types)
-        .exclude(pk__in=plan.exclude_question_ids)
-    )
-    # Named, in Candidate's order: the inner SELECT's column order is the model's.
-    columns = ", ".join(connection.ops.quote_name(name) for name in Candidate._fields)
-    # Each window's SQL is compiled once, for a stand-in competency, and repeated
-    # for every competency: compiling a query per window would cost more than running them.
-    windows = []
-    for window in (
-        suitable.filter(competency_id=STAND_IN, shuffle_key__gte=start),
-        suitable.filter(competency_id=STAND_IN, shuffle_key__lt=start),
-    ):
-        first = window.order_by("shuffle_key").values_list(*Candidate._fields)[:size]
-        windows.append(first.query.sql_with_params())
-    parts, params = [], []
-    for link in plan.competencies:
-        for sql, sql_params in windows:
-            parts.append(f"SELECT {columns} FROM ({sql}) AS part{len(parts)}")
-            params.extend(link.competency_id if p == STAND_IN else p for p in sql_params)
-    pools = {link.competency_id: [] for link in plan.competencies}
-    if not parts:
-        return pools
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        rows = cursor.fetchall()
-    for row in rows:  # in deck order: each competency's window from the start point, then wrapped
-        candidate = Candidate(*row)
-        pool = pools[candidate.competency_id]
-        if len(pool) < size:
-            pool.append(candidate)
-    return pools
-
-
-def load_chosen(chosen: dict[int, list[Candidate]]) -> dict[int, list[Question]]:
-    """The chosen candidates as full questions with their rubric levels (two queries)."""
-    ids = [c.id for candidates in chosen.values() for c in candidates]
-    by_id = Question.objects.prefetch_related(
-        Prefetch("rubric_levels", queryset=RubricLevel.objects.order_by("score"))
-    ).in_bulk(ids)
+    types = set(plan.question_types)
+    decks = bank.decks([link.competency_id for link in plan.competencies], plan.role.level)
     return {
-        competency: [by_id[c.id] for c in candidates] for competency, candidates in chosen.items()
+        pk: deck.window(
+            start, size, role_id=plan.role.pk, types=types, excluded=plan.exclude_question_ids
+        )
+        for pk, deck in decks.items()
     }
 
 
@@ -437,7 +388,7 @@ def shortfalls(plan: Plan, chosen: dict, out_of_time: set) -> list[dict]:
     return warnings
 
 
-def snapshot(plan: Plan, chosen: dict) -> tuple[dict, list[dict], list[str]]:
+def snapshot(plan: Plan, chosen: dict, bank: BankCache) -> tuple[dict, list[dict], list[str]]:
     """The role and the sections, with every text the interviewer reads, in the kit's language."""
     language = plan.language
     fallbacks = []
@@ -449,62 +400,29 @@ def snapshot(plan: Plan, chosen: dict) -> tuple[dict, list[dict], list[str]]:
         return value
 
     role = {"slug": plan.role.slug, "title": text(plan.role, "title", "role")}
-    default_rubrics = default_rubric_levels(plan)
+    snapshots = bank.snapshots([c.id for picks in chosen.values() for c in picks], language)
     sections = []
     for link in plan.competencies:
-        questions = chosen[link.competency_id]
-        if not questions:
+        picks = chosen[link.competency_id]
+        if not picks:
             continue
         competency = link.competency
-        sections.append(
-            {
-                "competency": {
-                    "slug": competency.slug,
-                    "name": text(competency, "name", f"competencies.{competency.slug}"),
-                    "weight": link.weight,
-                    "essential": link.essential,
-                },
-                "minutes": sum(q.expected_minutes for q in questions),
-                "questions": [
-                    question_snapshot(q, text, default_rubrics[competency.pk]) for q in questions
-                ],
-            }
-        )
+        section = {
+            "competency": {
+                "slug": competency.slug,
+                "name": text(competency, "name", f"competencies.{competency.slug}"),
+                "weight": link.weight,
+                "essential": link.essential,
+            },
+            "minutes": sum(c.expected_minutes for c in picks),
+            "questions": [],
+        }
+        for pick in picks:
+            question, question_fallbacks = snapshots[pick.id]
+            section["questions"].append(question)
+            fallbacks.extend(question_fallbacks)
+        sections.append(section)
     return role, sections, fallbacks
-
-
-def default_rubric_levels(plan: Plan) -> dict[int, list[CompetencyRubricLevel]]:
-    levels = {link.competency_id: [] for link in plan.competencies}
-    for level in CompetencyRubricLevel.objects.filter(competency_id__in=list(levels)).order_by(
-        "score"
-    ):
-        levels[level.competency_id].append(level)
-    return levels
-
-
-def question_snapshot(question: Question, text, default_rubric) -> dict:
-    path = f"questions.{question.code}"
-    own = list(question.rubric_levels.all())
-    rubric = own or default_rubric
-    probes = text(question, "probes", path)
-    return {
-        "id": question.pk,
-        "code": question.code,
-        "type": question.type,
-        "expected_minutes": question.expected_minutes,
-        "text": text(question, "text", path),
-        "probes": [line.strip() for line in probes.splitlines() if line.strip()],
-        "guidance": text(question, "guidance", path),
-        "rubric_source": "question" if own else "competency",
-        "rubric": [
-            {
-                "score": level.score,
-                "label": text(level, "label", f"{path}.rubric.{level.score}"),
-                "anchor": text(level, "anchor", f"{path}.rubric.{level.score}"),
-            }
-            for level in rubric
-        ],
-    }
 
 
 def scoring_sheet(sections: list[dict]) -> list[dict]:
@@ -545,37 +463,7 @@ def store_kit(assembled: AssembledKit, *, created_by=None) -> Kit:
         kit = unsaved_kit(assembled, created_by=created_by)
         kit.save(force_insert=True)
         KitQuestion.objects.bulk_create(
-            KitQuestion(kit=kit, question=q, position=i)
-            for i, q in enumerate(assembled.questions, 1)
+            KitQuestion(kit=kit, question_id=c.id, position=i)
+            for i, c in enumerate(assembled.questions, 1)
         )
     return kit
-
-
-def screening_snapshot(plan: Plan, fallbacks: list[str]) -> list[dict]:
-    """The role's screening questionnaire as the kit's opening section."""
-    language = plan.language
-
-    def text(instance, name, path):
-        value, fell_back = translated(instance, name, language)
-        if fell_back and value:
-            fallbacks.append(f"{path}.{name}")
-        return value
-
-    with translation.override(language):
-        return [
-            {
-                "code": item.question.code,
-                "text": text(item.question, "text", f"screening.{item.question.code}"),
-                "help": text(item.question, "help", f"screening.{item.question.code}"),
-                "answer_type": item.question.answer_type,
-                "unit": text(item.question, "unit", f"screening.{item.question.code}"),
-                "options": [
-                    text(option, "label", f"screening.{item.question.code}.{option.value}")
-                    for option in item.question.options.all()
-                ],
-                "knockout": item.knockout,
-                "required": item.required,
-                "rule": screening.describe_rule(item, language),
-            }
-            for item in screening.questionnaire(plan.role)
-        ]

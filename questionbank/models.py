@@ -12,7 +12,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +32,92 @@ class Level(models.TextChoices):
     SENIOR = "senior", _("Senior")
 
 
-class SlugManager(models.Manager):
+class BankVersion(models.Model):
+    """One row whose random token is replaced with every change to the bank's content.
+
+    Kit assembly keeps a copy of what it reads in each process (see
+    bank_cache.py) and compares this token on every use: a change anywhere
+    (the admin, the API, an import, another server) makes every copy stale.
+    A random token rather than a counter, so that a database restored or
+    flushed never repeats a token a process has seen.
+    """
+
+    token = models.UUIDField(default=uuid.uuid4)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bank version")
+
+    def __str__(self):
+        return f"{self.token} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+
+
+def _bumped_in_this_transaction():
+    """A marker in the transaction's on-commit list: its token is already new."""
+
+
+def bank_changed(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Replace the bank's token, in the transaction of the change.
+
+    Inside a transaction once is enough: the token and the changes become
+    visible together at commit. The marker left in the on-commit list goes
+    with a rolled-back savepoint, so a change after that bumps again. This
+    process's own copy is dropped on every change, since it can read its
+    transaction's uncommitted changes.
+    """
+    from . import bank_cache  # the cache reads this module's models
+
+    bank_cache.forget()
+    connection = connections[using]
+    if connection.in_atomic_block:
+        if any(func is _bumped_in_this_transaction for _, func, _ in connection.run_on_commit):
+            return
+        transaction.on_commit(_bumped_in_this_transaction, using=using)
+    manager = BankVersion.objects.db_manager(using)
+    token = uuid.uuid4()
+    if manager.filter(pk=1).update(token=token, changed_at=timezone.now()):
+        return
+    try:
+        with transaction.atomic(using=using):
+            manager.create(pk=1, token=token)
+    except IntegrityError:  # created meanwhile by another change
+        manager.filter(pk=1).update(token=token, changed_at=timezone.now())
+
+
+class ContentQuerySet(models.QuerySet):
+    """Bulk writes that send no signals still mark the bank changed, in their transaction.
+
+    Saving and deleting rows send signals, which bank_cache.py turns into
+    `bank_changed()`; `update()`, `bulk_create()` and `bulk_update()` send none.
+    """
+
+    def update(self, **kwargs):
+        with transaction.atomic(using=self.db):
+            rows = super().update(**kwargs)
+            if rows:
+                bank_changed(self.db)
+        return rows
+
+    def bulk_create(self, objs, *args, **kwargs):
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            if created:
+                bank_changed(self.db)
+        return created
+
+    def bulk_update(self, objs, *args, **kwargs):
+        with transaction.atomic(using=self.db):
+            rows = super().bulk_update(objs, *args, **kwargs)
+            if rows:
+                bank_changed(self.db)
+        return rows
+
+
+class ContentManager(models.Manager.from_queryset(ContentQuerySet)):
+    pass
+
+
+class SlugManager(ContentManager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -90,7 +175,7 @@ class Role(models.Model):
         return (self.slug,)
 
 
-class RoleCompetencyManager(models.Manager):
+class RoleCompetencyManager(ContentManager):
     def get_by_natural_key(self, role_slug, competency_slug):
         return self.get(role__slug=role_slug, competency__slug=competency_slug)
 
@@ -134,7 +219,7 @@ class RoleCompetency(models.Model):
     natural_key.dependencies = ["questionbank.role", "questionbank.competency"]
 
 
-class QuestionQuerySet(models.QuerySet):
+class QuestionQuerySet(ContentQuerySet):
     def active(self):
         return self.filter(status=Question.Status.ACTIVE)
 
@@ -152,7 +237,7 @@ class QuestionQuerySet(models.QuerySet):
         )
 
 
-class CodeManager(models.Manager):
+class CodeManager(ContentManager):
     def get_by_natural_key(self, code):
         return self.get(code=code)
 
@@ -300,7 +385,7 @@ class RubricLevelBase(models.Model):
         return f"{self.score} - {self.label}"
 
 
-class RubricLevelManager(models.Manager):
+class RubricLevelManager(ContentManager):
     def get_by_natural_key(self, code, score):
         return self.get(question__code=code, score=score)
 
@@ -328,7 +413,7 @@ class RubricLevel(RubricLevelBase):
     natural_key.dependencies = ["questionbank.question"]
 
 
-class CompetencyRubricLevelManager(models.Manager):
+class CompetencyRubricLevelManager(ContentManager):
     def get_by_natural_key(self, slug, score):
         return self.get(competency__slug=slug, score=score)
 
@@ -364,7 +449,7 @@ class Stage(models.TextChoices):
     FINAL = "final", _("Final / panel interview")
 
 
-class KitTemplateManager(models.Manager):
+class KitTemplateManager(ContentManager):
     def get_by_natural_key(self, role_slug, stage):
         return self.get(role__slug=role_slug, stage=stage)
 
@@ -568,7 +653,7 @@ class ScreeningQuestion(models.Model):
             raise ValidationError(errors)
 
 
-class ScreeningOptionManager(models.Manager):
+class ScreeningOptionManager(ContentManager):
     def get_by_natural_key(self, code, value):
         return self.get(question__code=code, value=value)
 
@@ -604,7 +689,7 @@ class ScreeningOption(models.Model):
     natural_key.dependencies = ["questionbank.screeningquestion"]
 
 
-class RoleScreeningQuestionManager(models.Manager):
+class RoleScreeningQuestionManager(ContentManager):
     def get_by_natural_key(self, role_slug, code):
         return self.get(role__slug=role_slug, question__code=code)
 

@@ -123,6 +123,11 @@ def test_strict_shortfalls_are_a_422_listing_each_and_store_nothing(interviewer_
     ("payload", "field"),
     [
         ({"role": "astronaut"}, "role"),
+        ({"role": ["agent"]}, "role"),
+        ({"role": {"slug": "agent"}}, "role"),
+        ({"role": 12}, "role"),
+        ({"role": True}, "role"),
+        ({"role": None}, "role"),
         ({"stage": "coffee"}, "stage"),
         ({"competencies": ["nope"]}, "competencies"),
         ({"questions_per_competency": 11}, "questions_per_competency"),
@@ -234,3 +239,41 @@ def test_kit_preview_strict_shortfall_is_a_422(api):
 
 def test_kit_preview_for_an_unknown_role_is_404(api):
     assert api.get("/api/v1/roles/nope/kit-preview/", {"stage": "final"}).status_code == 404
+
+
+def test_the_stored_kit_body_is_what_the_kit_serializer_gives(content_pack, interviewer):
+    """The API writes kits without running KitSerializer per field: the shapes must agree."""
+    from rest_framework.renderers import JSONRenderer
+
+    from questionbank.api.serializers import KitSerializer, kit_body, kit_payload
+    from questionbank.kits import assemble_kit, store_kit
+    from questionbank.models import Role
+
+    role = Role.objects.filter(screening_items__isnull=False).order_by("slug").first()
+    assembled = assemble_kit(
+        role=role,
+        stage="first_interview",
+        language="it",
+        include_screening=True,
+        questions_per_competency=3,
+        time_budget_minutes=20,
+        seed=3,
+    )
+    stored = store_kit(assembled, created_by=interviewer)
+    kit = Kit.objects.select_related("created_by").get(pk=stored.pk)
+    assert kit.content["screening"] and kit.warnings  # every part of the shape is present
+    expected = KitSerializer(kit_payload(kit)).data
+    assert kit_body(kit) == expected
+    assert JSONRenderer().render(kit_body(kit)) == JSONRenderer().render(expected)
+    assert JSONRenderer().render(kit_body(stored)) == JSONRenderer().render(expected)
+
+
+def test_the_created_kit_is_the_kit_fetched_later(api, interviewer_api, role):
+    from django.core.cache import cache
+
+    created = interviewer_api.post(
+        "/api/v1/kits/", {"role": "agent", "stage": "final"}, format="json"
+    )
+    cache.clear()  # fetched from the database, not the body the POST cached
+    fetched = api.get(f"/api/v1/kits/{created.json()['id']}/")
+    assert fetched.content == created.content

@@ -4,7 +4,9 @@ Each test builds a small and a larger bank and pins the same count for both.
 """
 
 import pytest
+from django.core.cache import cache
 
+from questionbank import bank_cache
 from tests.factories import (
     CompetencyFactory,
     CompetencyRubricLevelFactory,
@@ -101,7 +103,7 @@ def kit_bank(request):
     return competencies
 
 
-def test_kit_creation(interviewer_api, kit_bank, django_assert_num_queries):
+def test_kit_creation_with_a_cold_bank_cache(interviewer_api, kit_bank, django_assert_num_queries):
     previous = interviewer_api.post(
         "/api/v1/kits/", {"role": "agent", "stage": "final"}, format="json"
     ).json()["id"]
@@ -112,16 +114,34 @@ def test_kit_creation(interviewer_api, kit_bank, django_assert_num_queries):
         "questions_per_competency": 3,
         "exclude_kits": [previous],
     }
+    bank_cache.forget()  # as in a process that has not assembled a kit since the last change
     # (the token is remembered from the first request), add_kit permission (user perms,
-    # group perms), role, exclude_kits look-up,
-    # template, role competencies, excluded kits' questions, candidate ids (one statement
-    # for all competencies), candidate rows, the chosen questions' rubric levels, default
-    # rubric levels, then savepoint, insert kit, insert kit questions, release (the
-    # savepoint pair is the transaction, uncounted outside tests), the audit trail's insert
-    with django_assert_num_queries(16):
+    # group perms), the bank's version token, role, exclude_kits look-up, template (none
+    # here; its competencies are a second query), role competencies, excluded kits'
+    # questions, the decks of every competency (questions, role restrictions), the chosen
+    # questions, their rubric levels, default rubric levels, then savepoint, insert kit,
+    # insert kit questions,
+    # release (the savepoint pair is the transaction, uncounted outside tests), the audit
+    # trail's insert
+    with django_assert_num_queries(18):
         response = interviewer_api.post("/api/v1/kits/", payload, format="json")
     assert response.status_code == 201
     assert len(response.json()["sections"]) == kit_bank
+
+
+def test_kit_creation_with_a_warm_bank_cache(interviewer_api, kit_bank, django_assert_num_queries):
+    payload = {"role": "agent", "stage": "final", "time_budget_minutes": 240, "seed": 5}
+    first = interviewer_api.post("/api/v1/kits/", payload, format="json").json()
+    # add_kit permission (user perms, group perms), the bank's version token, then
+    # savepoint, insert kit, insert kit questions, release, the audit trail's insert:
+    # nothing else is read while the bank is unchanged
+    with django_assert_num_queries(8):
+        response = interviewer_api.post("/api/v1/kits/", payload, format="json")
+    assert response.status_code == 201
+    again = response.json()
+    assert again["id"] != first["id"]
+    assert again["sections"] == first["sections"]
+    assert len(again["sections"]) == kit_bank
 
 
 def test_kit_retrieval(api, interviewer_api, kit_bank, django_assert_num_queries):
@@ -130,9 +150,23 @@ def test_kit_retrieval(api, interviewer_api, kit_bank, django_assert_num_queries
         {"role": "agent", "stage": "final", "time_budget_minutes": 240},
         format="json",
     ).json()["id"]
+    cache.clear()  # as on a server that did not create the kit
     # token+user, the kit with its role and creator
     with django_assert_num_queries(2):
         assert api.get(f"/api/v1/kits/{kit_id}/").status_code == 200
+
+
+def test_a_kit_just_created_is_served_from_the_cache(
+    api, interviewer_api, kit_bank, django_assert_num_queries
+):
+    created = interviewer_api.post(
+        "/api/v1/kits/", {"role": "agent", "stage": "final"}, format="json"
+    )
+    api.get("/api/v1/roles/")  # remember the reader's token
+    with django_assert_num_queries(0):
+        fetched = api.get(f"/api/v1/kits/{created.json()['id']}/")
+    assert fetched.content == created.content
+    assert fetched["ETag"] == created["ETag"]
 
 
 def test_kit_list(api, interviewer_api, kit_bank, django_assert_num_queries):
@@ -144,9 +178,11 @@ def test_kit_list(api, interviewer_api, kit_bank, django_assert_num_queries):
 
 
 def test_kit_preview(api, kit_bank, django_assert_num_queries):
-    # token+user, role, template, role competencies, candidate ids, candidate rows,
-    # the chosen questions' rubric levels, default rubric levels
-    with django_assert_num_queries(8):
+    bank_cache.forget()
+    # token+user, role, the bank's version token, template (none here), role competencies,
+    # the decks (questions, role restrictions), the chosen questions, their rubric levels,
+    # default rubric levels
+    with django_assert_num_queries(10):
         response = api.get("/api/v1/roles/agent/kit-preview/", {"stage": "final"})
     assert len(response.json()["sections"]) == kit_bank
 
@@ -157,6 +193,7 @@ def test_a_stored_kit_is_served_from_the_cache_after_the_first_fetch(
     kit_id = interviewer_api.post(
         "/api/v1/kits/", {"role": "agent", "stage": "final"}, format="json"
     ).json()["id"]
+    cache.clear()
     first = api.get(f"/api/v1/kits/{kit_id}/")
     # none: the token is remembered and the kit's JSON comes from the cache
     with django_assert_num_queries(0):

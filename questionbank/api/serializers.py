@@ -9,6 +9,8 @@ English by default), so adding a Dutch translation is a PATCH with
 `?lang=nl`. The service functions in questionbank/questions.py do the work.
 """
 
+import functools
+
 from rest_framework import serializers
 
 from questionbank import kits
@@ -244,10 +246,25 @@ MAX_EXCLUDED_KITS = 20
 MAX_COMPETENCIES = 20
 
 
+class BankRoleField(serializers.SlugRelatedField):
+    """A role by slug, read through the bank cache given in the context as `bank`, if any."""
+
+    def to_internal_value(self, data):
+        bank = self.context.get("bank")
+        if bank is None:
+            return super().to_internal_value(data)
+        if not isinstance(data, str | int) or isinstance(data, bool):
+            self.fail("invalid")
+        role = bank.role(str(data))
+        if role is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+        return role
+
+
 class KitRequestSerializer(serializers.Serializer):
     """What to assemble. Everything but role and stage defaults from the kit template."""
 
-    role = serializers.SlugRelatedField(slug_field="slug", queryset=Role.objects.all())
+    role = BankRoleField(slug_field="slug", queryset=Role.objects.all())
     stage = serializers.ChoiceField(choices=Stage.choices)
     competencies = serializers.SlugRelatedField(
         slug_field="slug",
@@ -459,6 +476,23 @@ def kit_payload(kit: Kit) -> dict:
         "created_by": kit.created_by.get_username() if kit.created_by else None,
         "created_at": kit.created_at,
     }
+
+
+@functools.cache
+def kit_fields() -> list[str]:
+    return list(KitSerializer().fields)
+
+
+def kit_body(kit: Kit) -> dict:
+    """`KitSerializer(kit_payload(kit)).data`, without the serializer's cost per field.
+
+    The snapshot is stored in the shape the API returns, so only the id and
+    the time need converting (tests hold the two equal).
+    """
+    payload = kit_payload(kit)
+    payload["id"] = str(kit.pk)
+    payload["created_at"] = serializers.DateTimeField().to_representation(kit.created_at)
+    return {name: payload.get(name) for name in kit_fields()}
 
 
 def kit_summary(kit: Kit) -> dict:

@@ -17,7 +17,7 @@ from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from questionbank import audit, kits, questions
+from questionbank import audit, bank_cache, kits, questions
 from questionbank import screening as screening_service
 from questionbank.models import Competency, Kit, Question, Role, RoleCompetency
 from questionbank.printing import render_kit_pdf
@@ -40,7 +40,7 @@ from .serializers import (
     RoleSerializer,
     ScreeningAnswersSerializer,
     ScreeningResultSerializer,
-    kit_payload,
+    kit_body,
     kit_summary,
     preview_payload,
     questionnaire_payload,
@@ -339,10 +339,7 @@ class KitViewSet(
         body = cache.get(key)
         if body is None:
             kit = self.get_object()
-            if as_pdf:
-                body = render_kit_pdf(kit)
-            else:
-                body = JSONRenderer().render(KitSerializer(kit_payload(kit)).data)
+            body = render_kit_pdf(kit) if as_pdf else JSONRenderer().render(kit_body(kit))
             cache.set(key, body, settings.KIT_CACHE_SECONDS)
         if as_pdf:
             return pdf_body_response(body, kwargs["pk"])
@@ -351,20 +348,32 @@ class KitViewSet(
         return response
 
     def create(self, request, *args, **kwargs):
-        serializer = KitRequestSerializer(data=request.data)
+        """Assemble and store a kit. The body is the stored kit's, so it is cached for GET."""
+        bank = bank_cache.current()
+        serializer = KitRequestSerializer(data=request.data, context={"bank": bank})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.setdefault("language", request.language)
         if "question_types" in data:
             data["question_types"] = list(data["question_types"])
-        assembled = assemble_or_fail(**data)
+        assembled = assemble_or_fail(bank=bank, **data)
         kit = kits.store_kit(assembled, created_by=request.user)
-        location = request.build_absolute_uri(f"{kit.pk}/")
-        return Response(
-            KitSerializer(kit_payload(kit)).data,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": location},
-        )
+        payload = kit_body(kit)
+        body = JSONRenderer().render(payload)
+        cache.set(cached_kit_key(kit.pk, "json"), body, settings.KIT_CACHE_SECONDS)
+        response = RenderedJSONResponse(body, payload, status=status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(f"{kit.pk}/")
+        response["ETag"] = f'"kit-{kit.pk}"'
+        return response
+
+
+class RenderedJSONResponse(HttpResponse):
+    """A JSON body rendered already; `data` is what it holds, as on a DRF Response (the audit
+    trail reads it)."""
+
+    def __init__(self, body: bytes, data: dict, **kwargs):
+        super().__init__(body, content_type="application/json", **kwargs)
+        self.data = data
 
 
 def cached_kit_key(pk: str, rendering: str) -> str:

@@ -1,0 +1,328 @@
+"""What kit assembly reads of the bank, kept in each process and checked on every use.
+
+Assembling a kit reads the role's plan, a window of every competency's
+shuffled deck and the chosen questions with their rubrics: about ten
+queries and most of a request's time. The bank changes seldom (recruiters
+edit, imports run) and is read on every kit, so each process keeps what it
+has read in a `BankCache`, labelled with the bank's version token
+(`BankVersion`), and reads the token, one indexed row, before every use:
+
+- every change to the content replaces the token in the change's own
+  transaction (`models.bank_changed`): saves and deletes through the signals
+  connected here, m2m changes too, and `update()` / `bulk_create()` /
+  `bulk_update()` through `ContentQuerySet`. Other processes and servers see
+  the new token when the change commits, and start a new cache;
+- the cache is filled lazily, piece by piece (a role's plan, a competency's
+  deck for one role level, a question's snapshot in one language), each
+  read after the token, so a piece is never older than its label;
+- what it holds is small: a deck keeps four numbers and a type per active
+  question; snapshots (the texts of one question in one language) are kept
+  for the `SNAPSHOTS` most recently used.
+
+Writes that bypass the ORM (raw SQL, a data migration) do not replace the
+token: restart the app servers after one, as after any deployment.
+"""
+
+import bisect
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from django.db.models import Prefetch
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import translation
+
+from . import screening
+from .languages import translated
+from .models import (
+    BankVersion,
+    Competency,
+    CompetencyRubricLevel,
+    KitTemplate,
+    Question,
+    Role,
+    RoleCompetency,
+    RoleScreeningQuestion,
+    RubricLevel,
+    ScreeningOption,
+    ScreeningQuestion,
+    bank_changed,
+)
+
+# Question snapshots (one question in one language, a few KB each) kept per process.
+SNAPSHOTS = 8192
+
+CONTENT_MODELS = [
+    Competency,
+    CompetencyRubricLevel,
+    Role,
+    RoleCompetency,
+    Question,
+    Question.roles.through,
+    RubricLevel,
+    KitTemplate,
+    KitTemplate.competencies.through,
+    ScreeningQuestion,
+    ScreeningOption,
+    RoleScreeningQuestion,
+]
+
+_lock = threading.Lock()
+_current = None
+
+
+def current(using: str = "default") -> "BankCache":
+    """This process's copy of the bank, as of the token read now (one query)."""
+    global _current
+    token = BankVersion.objects.using(using).filter(pk=1).values_list("token", flat=True).first()
+    cache = _current
+    if cache is not None and cache.token == token:
+        return cache
+    with _lock:
+        if _current is None or _current.token != token:
+            _current = BankCache(token)
+        return _current
+
+
+def forget() -> None:
+    """Drop this process's copy (its own changes, committed or not, are in the next one)."""
+    global _current
+    _current = None
+
+
+class Candidate(NamedTuple):
+    """What choosing needs to know of a question; the chosen ones are loaded in full."""
+
+    id: int
+    competency_id: int
+    type: str
+    expected_minutes: int
+
+
+@dataclass
+class Deck:
+    """A competency's active questions for one role level, in shuffle-key order."""
+
+    keys: list[int] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    # Per candidate: the roles it is restricted to, or None for every role.
+    roles: list[frozenset | None] = field(default_factory=list)
+
+    def window(self, start: int, size: int, *, role_id, types, excluded) -> list[Candidate]:
+        """The first `size` suitable candidates from `start`, wrapping round to the beginning."""
+        found = []
+        count = len(self.keys)
+        first = bisect.bisect_left(self.keys, start)
+        for offset in range(count):
+            i = (first + offset) % count
+            candidate = self.candidates[i]
+            roles = self.roles[i]
+            if (
+                candidate.type in types
+                and candidate.id not in excluded
+                and (roles is None or role_id in roles)
+            ):
+                found.append(candidate)
+                if len(found) == size:
+                    break
+        return found
+
+
+class BankCache:
+    def __init__(self, token):
+        self.token = token
+        self._roles = {}
+        self._links = {}
+        self._templates = {}
+        self._decks = {}
+        self._default_rubrics = {}
+        self._snapshots = OrderedDict()
+        self._screening = {}
+
+    def role(self, slug: str) -> Role | None:
+        """The role with this slug, or None (not remembered: any string may be asked for)."""
+        role = self._roles.get(slug)
+        if role is None:
+            role = Role.objects.filter(slug=slug).first()
+            if role is not None:
+                self._roles[slug] = role
+        return role
+
+    def links(self, role: Role) -> list[RoleCompetency]:
+        """The role's competencies with their weights, most important first."""
+        if role.pk not in self._links:
+            self._links[role.pk] = list(
+                RoleCompetency.objects.filter(role=role)
+                .select_related("competency")
+                .order_by("-weight", "-essential", "competency__slug")
+            )
+        return self._links[role.pk]
+
+    def template(self, role: Role, stage: str) -> tuple[KitTemplate | None, list[Competency]]:
+        """The role's kit template for the stage, if any, and the competencies it names."""
+        key = (role.pk, stage)
+        if key not in self._templates:
+            template = (
+                KitTemplate.objects.filter(role=role, stage=stage)
+                .prefetch_related("competencies")
+                .first()
+            )
+            named = list(template.competencies.all()) if template else []
+            self._templates[key] = (template, named)
+        return self._templates[key]
+
+    def decks(self, competency_ids, level: str) -> dict[int, Deck]:
+        """Each competency's deck for the role level; the missing ones in two queries."""
+        missing = [pk for pk in competency_ids if (pk, level) not in self._decks]
+        if missing:
+            for pk, deck in load_decks(missing, level).items():
+                self._decks[(pk, level)] = deck
+        return {pk: self._decks[(pk, level)] for pk in competency_ids}
+
+    def default_rubrics(self, competency_ids) -> dict[int, list[CompetencyRubricLevel]]:
+        missing = [pk for pk in competency_ids if pk not in self._default_rubrics]
+        if missing:
+            levels = {pk: [] for pk in missing}
+            for level in CompetencyRubricLevel.objects.filter(competency_id__in=missing).order_by(
+                "score"
+            ):
+                levels[level.competency_id].append(level)
+            self._default_rubrics.update(levels)
+        return {pk: self._default_rubrics[pk] for pk in competency_ids}
+
+    def snapshots(self, ids: list[int], language: str) -> dict[int, tuple[dict, list[str]]]:
+        """Each question's snapshot in the language, with the paths that fell back to English.
+
+        The snapshots are shared by every kit that asks the question: read them, never change them.
+        """
+        found, missing = {}, []
+        for pk in ids:
+            entry = self._snapshots.get((pk, language))
+            if entry is None:
+                missing.append(pk)
+            else:
+                self._snapshots.move_to_end((pk, language))
+                found[pk] = entry
+        if missing:
+            questions = Question.objects.prefetch_related(
+                Prefetch("rubric_levels", queryset=RubricLevel.objects.order_by("score"))
+            ).in_bulk(missing)
+            defaults = self.default_rubrics(sorted({q.competency_id for q in questions.values()}))
+            for pk, question in questions.items():
+                entry = question_snapshot(question, language, defaults[question.competency_id])
+                found[pk] = self._snapshots[(pk, language)] = entry
+            while len(self._snapshots) > SNAPSHOTS:
+                self._snapshots.popitem(last=False)
+        return found
+
+    def screening(self, role: Role, language: str) -> tuple[list[dict], list[str]]:
+        key = (role.pk, language)
+        if key not in self._screening:
+            self._screening[key] = screening_snapshot(role, language)
+        return self._screening[key]
+
+
+def load_decks(competency_ids, level: str) -> dict[int, Deck]:
+    """The competencies' active questions of the level, and their role restrictions."""
+    questions = Question.objects.active().for_level(level).filter(competency_id__in=competency_ids)
+    restricted = {}
+    for question_id, role_id in Question.roles.through.objects.filter(
+        question__in=questions.values("pk")
+    ).values_list("question_id", "role_id"):
+        restricted.setdefault(question_id, set()).add(role_id)
+    decks = {pk: Deck() for pk in competency_ids}
+    rows = questions.order_by("shuffle_key", "pk").values_list(
+        "competency_id", "shuffle_key", "pk", "type", "expected_minutes"
+    )
+    for competency_id, key, pk, type_, minutes in rows:
+        deck = decks[competency_id]
+        deck.keys.append(key)
+        deck.candidates.append(Candidate(pk, competency_id, type_, minutes))
+        roles = restricted.get(pk)
+        deck.roles.append(frozenset(roles) if roles else None)
+    return decks
+
+
+def question_snapshot(question: Question, language: str, default_rubric) -> tuple[dict, list]:
+    """What a kit shows of the question, in the language, and what fell back to English."""
+    fallbacks = []
+    path = f"questions.{question.code}"
+
+    def text(instance, name, at):
+        value, fell_back = translated(instance, name, language)
+        if fell_back:
+            fallbacks.append(f"{at}.{name}")
+        return value
+
+    own = list(question.rubric_levels.all())
+    rubric = own or default_rubric
+    probes = text(question, "probes", path)
+    snapshot = {
+        "id": question.pk,
+        "code": question.code,
+        "type": question.type,
+        "expected_minutes": question.expected_minutes,
+        "text": text(question, "text", path),
+        "probes": [line.strip() for line in probes.splitlines() if line.strip()],
+        "guidance": text(question, "guidance", path),
+        "rubric_source": "question" if own else "competency",
+        "rubric": [
+            {
+                "score": level.score,
+                "label": text(level, "label", f"{path}.rubric.{level.score}"),
+                "anchor": text(level, "anchor", f"{path}.rubric.{level.score}"),
+            }
+            for level in rubric
+        ],
+    }
+    return snapshot, fallbacks
+
+
+def screening_snapshot(role: Role, language: str) -> tuple[list[dict], list[str]]:
+    """The role's screening questionnaire as a kit's opening section, in the language."""
+    fallbacks = []
+
+    def text(instance, name, path):
+        value, fell_back = translated(instance, name, language)
+        if fell_back and value:
+            fallbacks.append(f"{path}.{name}")
+        return value
+
+    with translation.override(language):
+        items = [
+            {
+                "code": item.question.code,
+                "text": text(item.question, "text", f"screening.{item.question.code}"),
+                "help": text(item.question, "help", f"screening.{item.question.code}"),
+                "answer_type": item.question.answer_type,
+                "unit": text(item.question, "unit", f"screening.{item.question.code}"),
+                "options": [
+                    text(option, "label", f"screening.{item.question.code}.{option.value}")
+                    for option in item.question.options.all()
+                ],
+                "knockout": item.knockout,
+                "required": item.required,
+                "rule": screening.describe_rule(item, language),
+            }
+            for item in screening.questionnaire(role)
+        ]
+    return items, fallbacks
+
+
+def _changed(sender, using="default", **kwargs):
+    bank_changed(using)
+
+
+def _m2m_changed(sender, action, using="default", **kwargs):
+    if action in ("post_add", "post_remove", "post_clear"):
+        bank_changed(using)
+
+
+for _model in CONTENT_MODELS:
+    post_save.connect(_changed, sender=_model, dispatch_uid=f"bank-save-{_model._meta.label}")
+    post_delete.connect(_changed, sender=_model, dispatch_uid=f"bank-delete-{_model._meta.label}")
+for _through in (Question.roles.through, KitTemplate.competencies.through):
+    m2m_changed.connect(
+        _m2m_changed, sender=_through, dispatch_uid=f"bank-m2m-{_through._meta.label}"
+    )

@@ -1,0 +1,254 @@
+"""The bank cache: kits read the bank once per change, and never what the bank no longer holds."""
+
+import uuid
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from questionbank import bank_cache, questions
+from questionbank.kits import assemble_kit
+from questionbank.models import BankVersion, KitTemplate, Question, Role, RubricLevel
+from tests.factories import (
+    CompetencyFactory,
+    CompetencyRubricLevelFactory,
+    QuestionFactory,
+    RoleCompetencyFactory,
+    RoleFactory,
+    RoleScreeningQuestionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def role():
+    """An entry-level role with one competency of three active questions."""
+    role = RoleFactory(slug="agent", level="entry")
+    competency = CompetencyFactory(slug="empathy", name_en="Empathy")
+    RoleCompetencyFactory(role=role, competency=competency, weight=5, essential=True)
+    for score in range(1, 6):
+        CompetencyRubricLevelFactory(competency=competency, score=score)
+    for i in range(3):
+        QuestionFactory(
+            code=f"empathy-{i}",
+            competency=competency,
+            for_entry=True,
+            type="behavioural",
+            expected_minutes=5,
+            rubric=False,
+        )
+    RoleFactory(slug="other-role", level="entry")
+    return role
+
+
+def kit_codes(role, **options) -> list[str]:
+    options = {"stage": "final", "questions_per_competency": 3, "seed": 1, **options}
+    kit = assemble_kit(role=role, **options)
+    return sorted(q["code"] for s in kit.sections for q in s["questions"])
+
+
+def token():
+    return BankVersion.objects.values_list("token", flat=True).first()
+
+
+def test_a_warm_cache_assembles_with_one_query(role, django_assert_num_queries):
+    assert kit_codes(role) == ["empathy-0", "empathy-1", "empathy-2"]
+    with django_assert_num_queries(1):  # the bank's version token
+        assert kit_codes(role) == ["empathy-0", "empathy-1", "empathy-2"]
+
+
+def retire_with_save(question):
+    question.status = Question.Status.RETIRED
+    question.save()
+
+
+def retire_with_queryset_update(question):
+    Question.objects.filter(pk=question.pk).update(status=Question.Status.RETIRED)
+
+
+def retire_with_the_service(question):
+    questions.retire_question(question=question)
+
+
+def restrict_to_another_role(question):
+    question.roles.add(Role.objects.get(slug="other-role"))
+
+
+def move_to_another_competency(question):
+    Question.objects.filter(pk=question.pk).update(competency=CompetencyFactory())
+
+
+def delete(question):
+    question.delete()
+
+
+@pytest.mark.parametrize(
+    "take_out",
+    [
+        retire_with_save,
+        retire_with_queryset_update,
+        retire_with_the_service,
+        restrict_to_another_role,
+        move_to_another_competency,
+        delete,
+    ],
+)
+def test_a_question_taken_out_of_the_bank_is_never_chosen_again(role, take_out):
+    assert "empathy-1" in kit_codes(role)
+    take_out(Question.objects.get(code="empathy-1"))
+    for seed in range(5):
+        assert kit_codes(role, seed=seed) == ["empathy-0", "empathy-2"]
+
+
+def test_retiring_through_the_admin_action_reaches_the_next_kit(role, admin_client):
+    assert "empathy-1" in kit_codes(role)
+    response = admin_client.post(
+        reverse("admin:questionbank_question_changelist"),
+        {"action": "retire", "_selected_action": [Question.objects.get(code="empathy-1").pk]},
+    )
+    assert response.status_code == 302
+    assert kit_codes(role) == ["empathy-0", "empathy-2"]
+
+
+def test_retiring_through_the_api_reaches_the_next_kit(role, recruiter_api, interviewer_api):
+    body = {"role": "agent", "stage": "final", "questions_per_competency": 3, "seed": 1}
+    assert interviewer_api.post("/api/v1/kits/", body, format="json").status_code == 201
+    assert recruiter_api.post("/api/v1/questions/empathy-1/retire/").status_code == 200
+    kit = interviewer_api.post("/api/v1/kits/", body, format="json").json()
+    assert [q["code"] for q in kit["sections"][0]["questions"]] != []
+    assert "empathy-1" not in [q["code"] for s in kit["sections"] for q in s["questions"]]
+    assert kit["warnings"][0]["code"] == "not_enough_questions"
+
+
+def test_a_new_active_question_is_offered_at_once(role):
+    kit_codes(role)
+    QuestionFactory(code="empathy-new", competency=role.competencies.get(), for_entry=True)
+    assert "empathy-new" in kit_codes(role, questions_per_competency=4)
+
+
+def texts(role, language="en"):
+    kit = assemble_kit(
+        role=role, stage="final", questions_per_competency=3, seed=1, language=language
+    )
+    return {q["code"]: q for s in kit.sections for q in s["questions"]}, kit
+
+
+def test_edited_texts_and_rubrics_reach_the_next_kit(role):
+    before, _ = texts(role)
+    question = Question.objects.get(code="empathy-0")
+    question.text_en = "Tell me about a customer you calmed down."
+    question.save()
+    RubricLevel.objects.create(question=question, score=3, label_en="Solid", anchor_en="Specific.")
+    competency = question.competency
+    competency.rubric_levels.filter(score=5).update(anchor_en="Vivid, measured, reflective.")
+    after, _ = texts(role)
+    assert before["empathy-0"]["text"] != after["empathy-0"]["text"]
+    assert after["empathy-0"]["text"] == "Tell me about a customer you calmed down."
+    assert after["empathy-0"]["rubric_source"] == "question"
+    assert after["empathy-1"]["rubric"][4]["anchor"] == "Vivid, measured, reflective."
+
+
+def test_a_translation_added_later_replaces_the_english_fallback(role):
+    _, kit = texts(role, "nl")
+    assert "questions.empathy-0.text" in kit.fallbacks
+    question = Question.objects.get(code="empathy-0")
+    question.text_nl = "Vertel over een klant die u hebt gekalmeerd."
+    question.save()
+    after, kit = texts(role, "nl")
+    assert after["empathy-0"]["text"] == "Vertel over een klant die u hebt gekalmeerd."
+    assert "questions.empathy-0.text" not in kit.fallbacks
+
+
+def test_the_role_plan_follows_weights_templates_and_screening(role):
+    kit = assemble_kit(role=role, stage="final", seed=1)
+    assert [s["competency"]["weight"] for s in kit.sections] == [5]
+    role.role_competencies.update(weight=2)
+    second = CompetencyFactory(slug="listening")
+    RoleCompetencyFactory(role=role, competency=second, weight=4)
+    QuestionFactory(competency=second, for_entry=True)
+    kit = assemble_kit(role=role, stage="final", seed=1)
+    assert [s["competency"]["slug"] for s in kit.sections] == ["listening", "empathy"]
+
+    template = KitTemplate.objects.create(
+        role=role, stage="final", time_budget_minutes=30, questions_per_competency=1
+    )
+    assert len(assemble_kit(role=role, stage="final", seed=1).sections) == 2
+    template.competencies.add(second)
+    kit = assemble_kit(role=role, stage="final", seed=1)
+    assert [s["competency"]["slug"] for s in kit.sections] == ["listening"]
+    template.competencies.clear()
+    assert len(assemble_kit(role=role, stage="final", seed=1).sections) == 2
+    template.include_screening = True
+    template.save()
+    kit = assemble_kit(role=role, stage="final", seed=1)
+    assert kit.screening == []
+    RoleScreeningQuestionFactory(role=role, question__text_en="Can you work weekends?")
+    kit = assemble_kit(role=role, stage="final", seed=1)
+    assert [item["text"] for item in kit.screening] == ["Can you work weekends?"]
+
+
+def test_a_change_made_by_another_process_is_seen_through_the_token(role):
+    """Another server's change: the rows change and the token with them, nothing local runs."""
+    assert "empathy-1" in kit_codes(role)
+    with connection.cursor() as cursor:  # not through the ORM: no signal, no local forget
+        cursor.execute(
+            "UPDATE questionbank_question SET status = 'retired' WHERE code = 'empathy-1'"
+        )
+    # Without a new token this process keeps its copy (so the next check means something) ...
+    assert "empathy-1" in kit_codes(role)
+    BankVersion.objects.filter(pk=1).update(token=uuid.uuid4())  # ... with one, it reloads
+    assert kit_codes(role) == ["empathy-0", "empathy-2"]
+
+
+# Real transactions: inside the test's own, every change would share one token.
+@pytest.mark.django_db(transaction=True)
+def test_changes_in_one_transaction_replace_the_token_once(role):
+    before = token()
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        for question in Question.objects.all():
+            question.text_en += " (edited)"
+            question.save()
+    bumps = [q for q in queries.captured_queries if "questionbank_bankversion" in q["sql"]]
+    assert len(bumps) == 1
+    assert token() != before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_savepoint_does_not_swallow_the_next_change(role):
+    with transaction.atomic():
+        first = token()
+        try:
+            with transaction.atomic():
+                QuestionFactory(competency=role.competencies.get(), for_entry=True)
+                raise RuntimeError("abandon")
+        except RuntimeError:
+            pass
+        assert token() == first  # the savepoint's new token went with it
+        retire_with_save(Question.objects.get(code="empathy-1"))
+        assert token() != first
+
+
+def test_a_kit_assembled_mid_transaction_does_not_hide_later_changes(role):
+    """A process reads its own uncommitted changes: its copy is dropped on every change."""
+    with transaction.atomic():
+        retire_with_save(Question.objects.get(code="empathy-0"))
+        assert kit_codes(role) == ["empathy-1", "empathy-2"]
+        retire_with_save(Question.objects.get(code="empathy-1"))
+        assert kit_codes(role) == ["empathy-2"]
+
+
+def test_an_unknown_role_is_not_remembered_as_missing():
+    bank = bank_cache.current()
+    assert bank.role("late-role") is None
+    RoleFactory(slug="late-role", level="entry")
+    assert bank.role("late-role").slug == "late-role"  # even on the copy taken before
+
+
+def test_the_snapshot_memory_is_bounded(role, monkeypatch):
+    monkeypatch.setattr(bank_cache, "SNAPSHOTS", 2)
+    bank = bank_cache.current()
+    ids = list(Question.objects.values_list("pk", flat=True))
+    assert set(bank.snapshots(ids, "en")) == set(ids)
+    assert len(bank._snapshots) == 2
