@@ -29,12 +29,11 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Prefetch
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import translation
 
 from . import screening
-from .languages import translated
+from .languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, translated
 from .models import (
     BankVersion,
     Competency,
@@ -180,21 +179,25 @@ class BankCache:
                 self._decks[(pk, level)] = deck
         return {pk: self._decks[(pk, level)] for pk in competency_ids}
 
-    def default_rubrics(self, competency_ids) -> dict[int, list[CompetencyRubricLevel]]:
+    def default_rubrics(self, competency_ids) -> dict[int, list[dict]]:
+        """Each competency's default rubric levels, as rows with every language's columns."""
         missing = [pk for pk in competency_ids if pk not in self._default_rubrics]
         if missing:
             levels = {pk: [] for pk in missing}
-            for level in CompetencyRubricLevel.objects.filter(competency_id__in=missing).order_by(
-                "score"
+            for row in (
+                CompetencyRubricLevel.objects.filter(competency_id__in=missing)
+                .order_by("score")
+                .values("competency_id", "score", *columns("label"), *columns("anchor"))
             ):
-                levels[level.competency_id].append(level)
+                levels[row["competency_id"]].append(row)
             self._default_rubrics.update(levels)
         return {pk: self._default_rubrics[pk] for pk in competency_ids}
 
     def snapshots(self, ids: list[int], language: str) -> dict[int, tuple[dict, list[str]]]:
         """Each question's snapshot in the language, with the paths that fell back to English.
 
-        The snapshots are shared by every kit that asks the question: read them, never change them.
+        The snapshots are shared by every kit that asks the question: read them, never change
+        them. The missing ones cost two queries, reading only the language's columns.
         """
         found, missing = {}, []
         for pk in ids:
@@ -205,16 +208,32 @@ class BankCache:
                 self._snapshots.move_to_end((pk, language))
                 found[pk] = entry
         if missing:
-            questions = Question.objects.prefetch_related(
-                Prefetch("rubric_levels", queryset=RubricLevel.objects.order_by("score"))
-            ).in_bulk(missing)
-            defaults = self.default_rubrics(sorted({q.competency_id for q in questions.values()}))
-            for pk, question in questions.items():
-                entry = question_snapshot(question, language, defaults[question.competency_id])
+            for pk, entry in self._load_snapshots(missing, language).items():
                 found[pk] = self._snapshots[(pk, language)] = entry
             while len(self._snapshots) > SNAPSHOTS:
                 self._snapshots.popitem(last=False)
         return found
+
+    def _load_snapshots(self, ids, language) -> dict[int, tuple[dict, list[str]]]:
+        texts = [c for name in ("text", "probes", "guidance") for c in columns(name, language)]
+        rows = Question.objects.filter(pk__in=ids).values(
+            "pk", "code", "competency_id", "type", "expected_minutes", *texts
+        )
+        rows = {row["pk"]: row for row in rows}
+        own = {pk: [] for pk in rows}
+        for level in (
+            RubricLevel.objects.filter(question_id__in=list(rows))
+            .order_by("score")
+            .values(
+                "question_id", "score", *columns("label", language), *columns("anchor", language)
+            )
+        ):
+            own[level["question_id"]].append(level)
+        defaults = self.default_rubrics(sorted({row["competency_id"] for row in rows.values()}))
+        return {
+            pk: question_snapshot(row, own[pk], defaults[row["competency_id"]], language)
+            for pk, row in rows.items()
+        }
 
     def screening(self, role: Role, language: str) -> tuple[list[dict], list[str]]:
         key = (role.pk, language)
@@ -244,36 +263,41 @@ def load_decks(competency_ids, level: str) -> dict[int, Deck]:
     return decks
 
 
-def question_snapshot(question: Question, language: str, default_rubric) -> tuple[dict, list]:
-    """What a kit shows of the question, in the language, and what fell back to English."""
+def columns(name: str, language: str | None = None) -> list[str]:
+    """A translated field's columns: the language's and English, or every language's."""
+    languages = SUPPORTED_LANGUAGES if language is None else {language, DEFAULT_LANGUAGE}
+    return [f"{name}_{code}" for code in SUPPORTED_LANGUAGES if code in languages]
+
+
+def question_snapshot(row: dict, own: list[dict], default_rubric: list[dict], language: str):
+    """What a kit shows of a question (a row of its columns), and what fell back to English."""
     fallbacks = []
-    path = f"questions.{question.code}"
+    path = f"questions.{row['code']}"
 
-    def text(instance, name, at):
-        value, fell_back = translated(instance, name, language)
-        if fell_back:
-            fallbacks.append(f"{at}.{name}")
-        return value
+    def text(source, name, at):
+        value = source.get(f"{name}_{language}")
+        if value or language == DEFAULT_LANGUAGE:
+            return value or ""
+        fallbacks.append(f"{at}.{name}")
+        return source.get(f"{name}_{DEFAULT_LANGUAGE}") or ""
 
-    own = list(question.rubric_levels.all())
-    rubric = own or default_rubric
-    probes = text(question, "probes", path)
+    probes = text(row, "probes", path)
     snapshot = {
-        "id": question.pk,
-        "code": question.code,
-        "type": question.type,
-        "expected_minutes": question.expected_minutes,
-        "text": text(question, "text", path),
+        "id": row["pk"],
+        "code": row["code"],
+        "type": row["type"],
+        "expected_minutes": row["expected_minutes"],
+        "text": text(row, "text", path),
         "probes": [line.strip() for line in probes.splitlines() if line.strip()],
-        "guidance": text(question, "guidance", path),
+        "guidance": text(row, "guidance", path),
         "rubric_source": "question" if own else "competency",
         "rubric": [
             {
-                "score": level.score,
-                "label": text(level, "label", f"{path}.rubric.{level.score}"),
-                "anchor": text(level, "anchor", f"{path}.rubric.{level.score}"),
+                "score": level["score"],
+                "label": text(level, "label", f"{path}.rubric.{level['score']}"),
+                "anchor": text(level, "anchor", f"{path}.rubric.{level['score']}"),
             }
-            for level in rubric
+            for level in own or default_rubric
         ],
     }
     return snapshot, fallbacks

@@ -147,3 +147,109 @@ def test_requests_over_the_rate_are_throttled(api, bank, monkeypatch):
     assert statuses == [200, 200, 200, 429]
     assert last.json()["code"] == "throttled"
     assert int(last["Retry-After"]) > 0
+
+
+# A remembered token's user carries their permissions: every change to them reaches
+# the next request, whichever side of the relation it is made from.
+def kit_permission():
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects.get(content_type__app_label="questionbank", codename="add_kit")
+
+
+def can_create_kits(client) -> bool:
+    status = client.post("/api/v1/kits/", {"role": "agent", "stage": "final"}, format="json")
+    return status.status_code != 403
+
+
+def grant_directly(user, group):
+    user.user_permissions.add(kit_permission())
+
+
+def grant_from_the_permission(user, group):
+    kit_permission().user_set.add(user)
+
+
+def grant_through_a_group(user, group):
+    group.permissions.add(kit_permission())
+    user.groups.add(group)
+
+
+def grant_by_joining_from_the_group(user, group):
+    group.permissions.add(kit_permission())
+    group.user_set.add(user)
+
+
+def grant_from_the_permission_to_the_group(user, group):
+    user.groups.add(group)
+    kit_permission().group_set.add(group)
+
+
+@pytest.mark.parametrize(
+    "grant",
+    [
+        grant_directly,
+        grant_from_the_permission,
+        grant_through_a_group,
+        grant_by_joining_from_the_group,
+        grant_from_the_permission_to_the_group,
+    ],
+)
+def test_permission_changes_reach_a_remembered_token_at_once(api, api_user, bank, grant):
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="interviewers")
+    assert not can_create_kits(api)
+    grant(api_user, group)
+    assert can_create_kits(api)
+
+
+@pytest.mark.parametrize(
+    "withdraw",
+    [
+        lambda user: user.user_permissions.clear(),
+        lambda user: user.user_permissions.remove(kit_permission()),
+        lambda user: kit_permission().user_set.clear(),
+        lambda user: kit_permission().user_set.remove(user),
+    ],
+    ids=["user-cleared", "user-removed", "permission-cleared", "permission-removed"],
+)
+def test_a_withdrawn_permission_reaches_a_remembered_token_at_once(api, api_user, bank, withdraw):
+    api_user.user_permissions.add(kit_permission())
+    assert can_create_kits(api)
+    withdraw(api_user)
+    assert not can_create_kits(api)
+
+
+@pytest.mark.parametrize(
+    "withdraw",
+    [
+        lambda user, group: user.groups.remove(group),
+        lambda user, group: user.groups.clear(),
+        lambda user, group: group.user_set.clear(),
+        lambda user, group: group.permissions.clear(),
+        lambda user, group: kit_permission().group_set.clear(),
+        lambda user, group: kit_permission().group_set.remove(group),
+        lambda user, group: group.delete(),
+    ],
+    ids=[
+        "left-the-group",
+        "left-all-groups",
+        "group-emptied",
+        "group-permissions-cleared",
+        "permission-groups-cleared",
+        "permission-group-removed",
+        "group-deleted",
+    ],
+)
+def test_a_group_permission_withdrawn_reaches_a_remembered_token_at_once(
+    api, api_user, bank, withdraw
+):
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="interviewers")
+    group.permissions.add(kit_permission())
+    api_user.groups.add(group)
+    assert can_create_kits(api)
+    withdraw(api_user, group)
+    assert not can_create_kits(api)

@@ -115,15 +115,15 @@ def test_kit_creation_with_a_cold_bank_cache(interviewer_api, kit_bank, django_a
         "exclude_kits": [previous],
     }
     bank_cache.forget()  # as in a process that has not assembled a kit since the last change
-    # (the token is remembered from the first request), add_kit permission (user perms,
-    # group perms), the bank's version token, role, exclude_kits look-up, template (none
+    # (the token and the user's permissions are remembered from the first request), the
+    # bank's version token, role, exclude_kits look-up, template (none
     # here; its competencies are a second query), role competencies, excluded kits'
     # questions, the decks of every competency (questions, role restrictions), the chosen
     # questions, their rubric levels, default rubric levels, then savepoint, insert kit,
     # insert kit questions,
     # release (the savepoint pair is the transaction, uncounted outside tests), the audit
     # trail's insert
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(16):
         response = interviewer_api.post("/api/v1/kits/", payload, format="json")
     assert response.status_code == 201
     assert len(response.json()["sections"]) == kit_bank
@@ -132,10 +132,10 @@ def test_kit_creation_with_a_cold_bank_cache(interviewer_api, kit_bank, django_a
 def test_kit_creation_with_a_warm_bank_cache(interviewer_api, kit_bank, django_assert_num_queries):
     payload = {"role": "agent", "stage": "final", "time_budget_minutes": 240, "seed": 5}
     first = interviewer_api.post("/api/v1/kits/", payload, format="json").json()
-    # add_kit permission (user perms, group perms), the bank's version token, then
-    # savepoint, insert kit, insert kit questions, release, the audit trail's insert:
-    # nothing else is read while the bank is unchanged
-    with django_assert_num_queries(8):
+    # the bank's version token, then savepoint, insert kit, insert kit questions, release,
+    # the audit trail's insert: nothing else is read while the bank and the user's
+    # permissions are unchanged
+    with django_assert_num_queries(6):
         response = interviewer_api.post("/api/v1/kits/", payload, format="json")
     assert response.status_code == 201
     again = response.json()

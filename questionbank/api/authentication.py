@@ -7,15 +7,23 @@ Deleting or replacing a token, or saving its user (deactivating them, for
 example), drops the entry at once. With the default local-memory cache each
 server process has its own copy, so another process may accept a revoked
 token until its entry expires; with Redis (CACHE_URL) revocation is immediate
-everywhere. Permissions are never cached: they are read per request as before.
+everywhere.
+
+A user's permissions (their own and their groups'), which writing needs
+and which would cost two queries per request, are cached the same way, on
+first use (`remember_permissions`). Granting or withdrawing a permission,
+directly or through a group, from either side of the relation, changing a
+user's groups, deleting a group or saving the user drops the entries of
+every user concerned, with the same reach as revoking a token.
 """
 
 import hashlib
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
@@ -46,8 +54,72 @@ def forget_token(sender, instance, **kwargs):
     cache.delete(token_cache_key(instance.key))
 
 
+def permissions_cache_key(user_id) -> str:
+    return f"auth-permissions:{user_id}"
+
+
+def remember_permissions(user) -> None:
+    """Give the user their permissions from the cache, or read them and cache them."""
+    seconds = settings.TOKEN_CACHE_SECONDS
+    if seconds <= 0 or not user.is_authenticated or hasattr(user, "_perm_cache"):
+        return
+    key = permissions_cache_key(user.pk)
+    permissions = cache.get(key)
+    if permissions is None:
+        cache.set(key, user.get_all_permissions(), seconds)
+    else:
+        user._perm_cache = permissions  # where ModelBackend keeps them for the request
+
+
+def forget_tokens_of(user_ids) -> None:
+    """Drop what the cache holds of the users: their tokens and their permissions."""
+    user_ids = list(user_ids)
+    cache.delete_many([permissions_cache_key(pk) for pk in user_ids])
+    for key in Token.objects.filter(user_id__in=user_ids).values_list("key", flat=True):
+        cache.delete(token_cache_key(key))
+
+
 @receiver(post_save, sender=get_user_model())
 def forget_users_tokens(sender, instance, created, **kwargs):
     if not created:
-        for key in Token.objects.filter(user=instance).values_list("key", flat=True):
-            cache.delete(token_cache_key(key))
+        forget_tokens_of([instance.pk])
+
+
+User = get_user_model()
+
+
+def group_members(group_ids):
+    return User.objects.filter(groups__in=list(group_ids)).values_list("pk", flat=True)
+
+
+@receiver(m2m_changed, sender=User.user_permissions.through)
+@receiver(m2m_changed, sender=User.groups.through)
+def user_access_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """A user's permissions or groups changed; or, the other way round, a permission's or a
+    group's users (for a clear, Django gives no ids: they are read before it)."""
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if not reverse:
+        forget_tokens_of([instance.pk])
+    elif action == "pre_clear":
+        forget_tokens_of(instance.user_set.values_list("pk", flat=True))
+    else:
+        forget_tokens_of(pk_set or ())
+
+
+@receiver(m2m_changed, sender=Group.permissions.through)
+def group_permissions_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if not reverse:  # a group's permissions changed
+        groups = [instance.pk]
+    elif action == "pre_clear":  # a permission taken from every group
+        groups = list(instance.group_set.values_list("pk", flat=True))
+    else:
+        groups = list(pk_set or ())
+    forget_tokens_of(group_members(groups))
+
+
+@receiver(pre_delete, sender=Group)
+def group_deleted(sender, instance, **kwargs):
+    forget_tokens_of(group_members([instance.pk]))

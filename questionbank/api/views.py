@@ -13,7 +13,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
-from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -22,7 +22,7 @@ from questionbank import screening as screening_service
 from questionbank.models import Competency, Kit, Question, Role, RoleCompetency
 from questionbank.printing import render_kit_pdf
 
-from . import schema
+from . import authentication, schema
 from .filters import KitFilter, QuestionFilter, StableOrderingFilter
 from .language import requested_language
 from .renderers import PDFRenderer
@@ -65,6 +65,8 @@ class BankPermissions(DjangoModelPermissions):
             return user.has_perm("questionbank.change_question")
         if not hasattr(view, request.method.lower()):
             return True
+        if request.method not in SAFE_METHODS:  # reading needs no permission
+            authentication.remember_permissions(user)
         return super().has_permission(request, view)
 
 
