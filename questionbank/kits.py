@@ -457,8 +457,12 @@ def unsaved_kit(assembled: AssembledKit, *, created_by=None) -> Kit:
     )
 
 
-def store_kit(assembled: AssembledKit, *, created_by=None) -> Kit:
-    """Persist an assembled kit as an immutable snapshot."""
+def store_kit(assembled: AssembledKit, *, created_by=None, then=None) -> Kit:
+    """Persist an assembled kit as an immutable snapshot.
+
+    `then(kit)`, if given, runs in the same transaction (the API's audit
+    record): both are stored, or neither.
+    """
     with transaction.atomic():
         kit = unsaved_kit(assembled, created_by=created_by)
         kit.save(force_insert=True)
@@ -466,4 +470,6 @@ def store_kit(assembled: AssembledKit, *, created_by=None) -> Kit:
             KitQuestion(kit=kit, question_id=c.id, position=i)
             for i, c in enumerate(assembled.questions, 1)
         )
+        if then is not None:
+            then(kit)
     return kit

@@ -64,6 +64,23 @@ def test_kits_assembled_over_the_api_are_recorded(interviewer_api):
     assert trail() == [("interviewer", "kit.created", f"kit {response.json()['id']}", "api")]
 
 
+def test_a_kit_is_never_stored_without_its_audit_record(interviewer_api, monkeypatch):
+    from questionbank import audit
+    from questionbank.models import Kit
+
+    role = RoleFactory(slug="agent")
+    link = RoleCompetencyFactory(role=role)
+    QuestionFactory.create_batch(3, competency=link.competency)
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("the audit trail is unavailable")
+
+    monkeypatch.setattr(audit, "record", failing)
+    with pytest.raises(RuntimeError):
+        interviewer_api.post("/api/v1/kits/", {"role": "agent", "stage": "final"}, format="json")
+    assert not Kit.objects.exists()
+
+
 def test_tokens_created_and_revoked_are_recorded_without_the_key(django_user_model, admin_client):
     user = django_user_model.objects.create_user("ats", password="pw-12345!")
     response = APIClient().post(

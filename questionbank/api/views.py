@@ -124,6 +124,8 @@ class BankViewMixin:
         verb = AUDITED_ACTIONS.get(getattr(self, "action", None))
         if verb is None or not 200 <= response.status_code < 300:
             return
+        if getattr(response, "audited", False):  # recorded with the write itself
+            return
         model = self.get_queryset().model._meta.model_name
         data = response.data if isinstance(response.data, dict) else {}
         ident = data.get("code") or data.get("id") or self.kwargs.get(self.lookup_field, "")
@@ -359,13 +361,21 @@ class KitViewSet(
         if "question_types" in data:
             data["question_types"] = list(data["question_types"])
         assembled = assemble_or_fail(bank=bank, **data)
-        kit = kits.store_kit(assembled, created_by=request.user)
+        kit = kits.store_kit(
+            assembled,
+            created_by=request.user,
+            # In the kit's transaction: one commit, and never a kit without its record.
+            then=lambda kit: audit.record(
+                "kit.created", f"kit {kit.pk}", request=request, user=request.user
+            ),
+        )
         payload = kit_body(kit)
         body = JSONRenderer().render(payload)
         cache.set(cached_kit_key(kit.pk, "json"), body, settings.KIT_CACHE_SECONDS)
         response = RenderedJSONResponse(body, payload, status=status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(f"{kit.pk}/")
         response["ETag"] = f'"kit-{kit.pk}"'
+        response.audited = True
         return response
 
 
