@@ -92,8 +92,8 @@ class Command(BaseCommand):
             )
             total = size
             roles = list(Role.objects.filter(slug__startswith=f"bench{index}-"))
-            for seed in range(5):  # warm up caches and connections
-                assemble_kit(role=roles[seed % len(roles)], stage="final", seed=seed)
+            for seed, role in enumerate(roles):  # every role once: connections, caches
+                assemble_kit(role=role, stage="final", seed=seed)
             cold, seconds = [], []
             for seed in range(kits):
                 bank_cache.forget()  # as after a change to the bank
