@@ -92,14 +92,15 @@ class Command(BaseCommand):
             )
             total = size
             roles = list(Role.objects.filter(slug__startswith=f"bench{index}-"))
-            for seed, role in enumerate(roles):  # every role once: connections, caches
-                assemble_kit(role=role, stage="final", seed=seed)
+            assemble_kit(role=roles[0], stage="final", seed=0)  # connections, imports
             cold, seconds = [], []
             for seed in range(kits):
                 bank_cache.forget()  # as after a change to the bank
                 start = time.perf_counter()
                 assemble_kit(role=roles[seed % len(roles)], stage="final", seed=1000 + seed)
                 cold.append(time.perf_counter() - start)
+            for seed, role in enumerate(roles):  # the cache warm: every role's plan and decks
+                assemble_kit(role=role, stage="final", seed=seed)
             for seed in range(kits):
                 start = time.perf_counter()
                 assemble_kit(role=roles[seed % len(roles)], stage="final", seed=2000 + seed)
