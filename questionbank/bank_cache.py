@@ -24,6 +24,7 @@ token: restart the app servers after one, as after any deployment.
 """
 
 import bisect
+import contextlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -205,13 +206,17 @@ class BankCache:
             if entry is None:
                 missing.append(pk)
             else:
-                self._snapshots.move_to_end((pk, language))
+                with contextlib.suppress(KeyError):  # another thread may have just evicted it
+                    self._snapshots.move_to_end((pk, language))
                 found[pk] = entry
         if missing:
             for pk, entry in self._load_snapshots(missing, language).items():
                 found[pk] = self._snapshots[(pk, language)] = entry
             while len(self._snapshots) > SNAPSHOTS:
-                self._snapshots.popitem(last=False)
+                try:
+                    self._snapshots.popitem(last=False)
+                except KeyError:  # emptied by another thread meanwhile
+                    break
         return found
 
     def _load_snapshots(self, ids, language) -> dict[int, tuple[dict, list[str]]]:
