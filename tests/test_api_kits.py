@@ -262,10 +262,9 @@ def test_the_stored_kit_body_is_what_the_kit_serializer_gives(content_pack, inte
     stored = store_kit(assembled, created_by=interviewer)
     kit = Kit.objects.select_related("created_by").get(pk=stored.pk)
     assert kit.content["screening"] and kit.warnings  # every part of the shape is present
-    expected = KitSerializer(kit_payload(kit)).data
-    assert kit_body(kit) == expected
-    assert JSONRenderer().render(kit_body(kit)) == JSONRenderer().render(expected)
-    assert JSONRenderer().render(kit_body(stored)) == JSONRenderer().render(expected)
+    assert kit_body(kit) == KitSerializer(kit_payload(kit)).data
+    # The same bytes as created and as read back (PostgreSQL's jsonb reorders keys).
+    assert JSONRenderer().render(kit_body(stored)) == JSONRenderer().render(kit_body(kit))
 
 
 def test_the_created_kit_is_the_kit_fetched_later(api, interviewer_api, role):

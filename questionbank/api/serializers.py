@@ -479,20 +479,46 @@ def kit_payload(kit: Kit) -> dict:
 
 
 @functools.cache
-def kit_fields() -> list[str]:
-    return list(KitSerializer().fields)
+def kit_shape() -> dict:
+    """KitSerializer's fields, nested: the keys of a kit body and their order."""
+    return field_shape(KitSerializer())
+
+
+def field_shape(field):
+    if isinstance(field, serializers.ListSerializer):
+        return [field_shape(field.child)]
+    if isinstance(field, serializers.Serializer):
+        return {name: field_shape(child) for name, child in field.fields.items()}
+    if isinstance(field, serializers.DictField):
+        return dict  # free-form: keys sorted
+    return None  # a plain value
+
+
+def in_shape(value, shape):
+    """The value with the shape's keys, in the shape's order, at every level."""
+    if value is None or shape is None:
+        return value
+    if isinstance(shape, list):
+        return [in_shape(item, shape[0]) for item in value]
+    if shape is dict:
+        return dict(sorted(value.items()))
+    return {name: in_shape(value.get(name), inner) for name, inner in shape.items()}
 
 
 def kit_body(kit: Kit) -> dict:
     """`KitSerializer(kit_payload(kit)).data`, without the serializer's cost per field.
 
     The snapshot is stored in the shape the API returns, so only the id and
-    the time need converting (tests hold the two equal).
+    the time need converting, and the keys putting in order: PostgreSQL's
+    jsonb does not keep them in the order written, and a kit's body must be
+    the same bytes when it is created and whenever it is fetched (tests hold
+    this, and the body equal to the serializer's). Free-form `parameters`
+    come with their keys sorted.
     """
     payload = kit_payload(kit)
     payload["id"] = str(kit.pk)
     payload["created_at"] = serializers.DateTimeField().to_representation(kit.created_at)
-    return {name: payload.get(name) for name in kit_fields()}
+    return in_shape(payload, kit_shape())
 
 
 def kit_summary(kit: Kit) -> dict:
