@@ -91,26 +91,21 @@ class ContentQuerySet(models.QuerySet):
     `bank_changed()`; `update()`, `bulk_create()` and `bulk_update()` send none.
     """
 
-    def update(self, **kwargs):
+    def _marking_changed(self, write, *args, **kwargs):
         with transaction.atomic(using=self.db):
-            rows = super().update(**kwargs)
-            if rows:
+            result = write(*args, **kwargs)
+            if result:  # rows updated, or objects created
                 bank_changed(self.db)
-        return rows
+        return result
+
+    def update(self, **kwargs):
+        return self._marking_changed(super().update, **kwargs)
 
     def bulk_create(self, objs, *args, **kwargs):
-        with transaction.atomic(using=self.db):
-            created = super().bulk_create(objs, *args, **kwargs)
-            if created:
-                bank_changed(self.db)
-        return created
+        return self._marking_changed(super().bulk_create, objs, *args, **kwargs)
 
     def bulk_update(self, objs, *args, **kwargs):
-        with transaction.atomic(using=self.db):
-            rows = super().bulk_update(objs, *args, **kwargs)
-            if rows:
-                bank_changed(self.db)
-        return rows
+        return self._marking_changed(super().bulk_update, objs, *args, **kwargs)
 
 
 class ContentManager(models.Manager.from_queryset(ContentQuerySet)):

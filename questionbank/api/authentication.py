@@ -71,7 +71,7 @@ def remember_permissions(user) -> None:
         user._perm_cache = permissions  # where ModelBackend keeps them for the request
 
 
-def forget_tokens_of(user_ids) -> None:
+def forget_users(user_ids) -> None:
     """Drop what the cache holds of the users: their tokens and their permissions."""
     user_ids = list(user_ids)
     cache.delete_many([permissions_cache_key(pk) for pk in user_ids])
@@ -79,13 +79,13 @@ def forget_tokens_of(user_ids) -> None:
         cache.delete(token_cache_key(key))
 
 
-@receiver(post_save, sender=get_user_model())
+User = get_user_model()
+
+
+@receiver(post_save, sender=User)
 def forget_users_tokens(sender, instance, created, **kwargs):
     if not created:
-        forget_tokens_of([instance.pk])
-
-
-User = get_user_model()
+        forget_users([instance.pk])
 
 
 def group_members(group_ids):
@@ -100,11 +100,11 @@ def user_access_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if action not in ("post_add", "post_remove", "pre_clear"):
         return
     if not reverse:
-        forget_tokens_of([instance.pk])
+        forget_users([instance.pk])
     elif action == "pre_clear":
-        forget_tokens_of(instance.user_set.values_list("pk", flat=True))
+        forget_users(instance.user_set.values_list("pk", flat=True))
     else:
-        forget_tokens_of(pk_set or ())
+        forget_users(pk_set or ())
 
 
 @receiver(m2m_changed, sender=Group.permissions.through)
@@ -117,9 +117,9 @@ def group_permissions_changed(sender, instance, action, reverse, pk_set, **kwarg
         groups = list(instance.group_set.values_list("pk", flat=True))
     else:
         groups = list(pk_set or ())
-    forget_tokens_of(group_members(groups))
+    forget_users(group_members(groups))
 
 
 @receiver(pre_delete, sender=Group)
 def group_deleted(sender, instance, **kwargs):
-    forget_tokens_of(group_members([instance.pk]))
+    forget_users(group_members([instance.pk]))

@@ -509,7 +509,7 @@ def kit_body(kit: Kit) -> dict:
     """`KitSerializer(kit_payload(kit)).data`, without the serializer's cost per field.
 
     The snapshot is stored in the shape the API returns, so only the id and
-    the time need converting, and the keys putting in order: PostgreSQL's
+    the time need converting, and the keys put in order: PostgreSQL's
     jsonb does not keep them in the order written, and a kit's body must be
     the same bytes when it is created and whenever it is fetched (tests hold
     this, and the body equal to the serializer's). Free-form `parameters`
