@@ -13,6 +13,7 @@ from django.dispatch import receiver
 from rest_framework.authtoken.models import Token
 from simple_history.models import HistoricalRecords
 
+from . import inserts
 from .models import AuditEvent
 
 logger = logging.getLogger("questionbank.audit")
@@ -36,7 +37,7 @@ def record(action: str, target: str, *, user=None, request=None, via=None) -> Au
             via = AuditEvent.Via.API
         else:
             via = AuditEvent.Via.ADMIN
-    event = AuditEvent.objects.create(
+    event = AuditEvent(
         actor=user,
         actor_name=user.get_username() if user else "",
         action=action,
@@ -44,6 +45,7 @@ def record(action: str, target: str, *, user=None, request=None, via=None) -> Au
         via=via,
         ip=request.META.get("REMOTE_ADDR") if request is not None else None,
     )
+    inserts.insert([event])  # one per API write: the SQL built once (see inserts.py)
     logger.info(
         "audit action=%s target=%r actor=%s via=%s ip=%s",
         action,

@@ -1,0 +1,51 @@
+"""Append-only rows written with one prepared statement: the kit endpoint's stored rows.
+
+`Model.save()` and `bulk_create()` build their SQL anew for every call, and
+on POST /api/v1/kits/ that cost more than the three inserts themselves (a
+kit, its question links, its audit record). `insert()` writes instances of
+one model with the SQL built once per model and database, converting every
+value as the ORM does (`pre_save`, then `get_db_prep_save`).
+
+Unlike `save()` it sends no signals and does not read back database-generated
+primary keys (an auto-increment id stays None on the instance): use it for
+rows nothing listens to and nobody edits in the same request.
+"""
+
+from functools import cache
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model
+
+
+def insert(instances: list[Model], using: str = DEFAULT_DB_ALIAS) -> None:
+    """INSERT the instances, all of one model, as new rows (in the caller's transaction)."""
+    if not instances:
+        return
+    model = type(instances[0])
+    connection = connections[using]
+    sql, fields = statement(model, connection.vendor, using)
+    rows = [
+        [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+        for obj in instances
+    ]
+    with connection.cursor() as cursor:
+        if len(rows) == 1:
+            cursor.execute(sql, rows[0])
+        else:
+            cursor.executemany(sql, rows)
+    for obj in instances:
+        obj._state.adding = False
+        obj._state.db = using
+
+
+@cache
+def statement(model: type[Model], vendor: str, using: str) -> tuple[str, list]:
+    """The INSERT for the model's columns, but an auto-increment primary key's."""
+    meta, name = model._meta, connections[using].ops.quote_name
+    fields = [f for f in meta.concrete_fields if not (f.primary_key and f.db_returning)]
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        name(meta.db_table),
+        ", ".join(name(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    return sql, fields
