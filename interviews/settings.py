@@ -231,9 +231,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "questionbank.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's, counted in fixed windows: constant cost per request (see api/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "questionbank.api.throttling.AnonRateThrottle",
+        "questionbank.api.throttling.UserRateThrottle",
     ]
     if envbool("API_THROTTLE", True)
     else [],

@@ -6,8 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-from rest_framework.throttling import UserRateThrottle
 
+from questionbank.api.throttling import AnonRateThrottle, UserRateThrottle
 from questionbank.models import Question
 from tests.factories import QuestionFactory, RoleFactory
 
@@ -146,7 +146,53 @@ def test_requests_over_the_rate_are_throttled(api, bank, monkeypatch):
     cache.clear()
     assert statuses == [200, 200, 200, 429]
     assert last.json()["code"] == "throttled"
-    assert int(last["Retry-After"]) > 0
+    assert 0 < int(last["Retry-After"]) <= 60
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The throttles' time, set by the test."""
+    now = [6000.0]  # the start of a one-minute window
+    monkeypatch.setattr(UserRateThrottle, "timer", lambda self: now[0])
+    monkeypatch.setattr(AnonRateThrottle, "timer", lambda self: now[0])
+    return now
+
+
+def test_the_allowance_comes_back_with_the_next_window(api, bank, monkeypatch, clock):
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "2/minute"})
+    assert [api.get("/api/v1/roles/").status_code for _ in range(3)] == [200, 200, 429]
+    clock[0] += 45
+    refused = api.get("/api/v1/roles/")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) == 15  # what is left of the window
+    clock[0] += 15
+    assert [api.get("/api/v1/roles/").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_users_are_counted_apart_and_anonymous_requests_by_address(
+    api, interviewer, bank, monkeypatch, clock
+):
+    rates = {"user": "1/minute", "anon": "1/minute"}
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", rates)
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", rates)
+    other = APIClient()
+    other.force_authenticate(interviewer)
+    assert api.get("/api/v1/roles/").status_code == 200
+    assert other.get("/api/v1/roles/").status_code == 200  # a user of their own
+    assert api.get("/api/v1/roles/").status_code == 429
+    token_lookup = {"username": "nobody", "password": "wrong"}
+    anonymous = [APIClient().post("/api/v1/auth/token/", token_lookup) for _ in range(2)]
+    assert [r.status_code for r in anonymous] == [400, 429]
+
+
+def test_a_client_s_window_is_one_counter_whatever_the_rate(
+    api, api_user, bank, monkeypatch, clock
+):
+    """DRF's own throttles keep, and rewrite on each request, every request time of the window."""
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "100000/minute"})
+    for _ in range(50):
+        assert api.get("/api/v1/roles/").status_code == 200
+    assert cache.get(f"throttle_user_{api_user.pk}:100") == 50  # window 6000 s // 60 s
 
 
 # A remembered token's user carries their permissions: every change to them reaches

@@ -11,6 +11,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
@@ -45,6 +46,7 @@ from .serializers import (
     preview_payload,
     questionnaire_payload,
 )
+from .throttling import AnonRateThrottle
 
 COMMON_PARAMETERS = {"lang", "format"}
 LIST_PARAMETERS = {"page", "page_size", "ordering"}
@@ -421,3 +423,12 @@ class KitShortfallError(APIException):
         super().__init__(
             f"The bank cannot satisfy this kit ({len(shortfalls)} shortfall(s)).", self.default_code
         )
+
+
+class ObtainToken(ObtainAuthToken):
+    """POST username and password, get the user's token: throttled per IP at API_THROTTLE_ANON.
+
+    DRF's view throttles nothing, so without this a password could be guessed at full speed.
+    """
+
+    throttle_classes = [AnonRateThrottle]
