@@ -3,11 +3,12 @@
 `Model.save()` and `bulk_create()` build their SQL anew for every call, and
 on POST /api/v1/kits/ that cost more than the three inserts themselves (a
 kit, its question links, its audit record). `insert()` writes instances of
-one model with the SQL built once per model and database, converting every
-value as the ORM does (`pre_save`, then `get_db_prep_save`).
+one model, `insert_values()` plain rows of values, with the SQL built once
+per model and database, converting every value as the ORM does
+(`get_db_prep_save`, after `pre_save` for instances).
 
-Unlike `save()` it sends no signals and does not read back database-generated
-primary keys (an auto-increment id stays None on the instance): use it for
+Unlike `save()` they send no signals and do not read back database-generated
+primary keys (an auto-increment id stays None on the instance): use them for
 rows nothing listens to and nobody edits in the same request.
 """
 
@@ -36,6 +37,20 @@ def insert(instances: list[Model], using: str = DEFAULT_DB_ALIAS) -> None:
     for obj in instances:
         obj._state.adding = False
         obj._state.db = using
+
+
+def insert_values(model: type[Model], rows: list[dict], using: str = DEFAULT_DB_ALIAS) -> None:
+    """INSERT rows given as {attname: value} (every column but an auto-increment key's), with no
+    model instances built: for many small rows, such as a kit's question links."""
+    if not rows:
+        return
+    connection = connections[using]
+    sql, fields = statement(model, connection.vendor, using)
+    params = [
+        [field.get_db_prep_save(row[field.attname], connection) for field in fields] for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 @cache

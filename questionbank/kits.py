@@ -465,13 +465,13 @@ def store_kit(assembled: AssembledKit, *, created_by=None, then=None) -> Kit:
     """
     kit = unsaved_kit(assembled, created_by=created_by)
     links = [
-        KitQuestion(kit=kit, question_id=c.id, position=i)
+        {"kit_id": kit.pk, "question_id": c.id, "position": i}
         for i, c in enumerate(assembled.questions, 1)
     ]
     with transaction.atomic():
         # Rows nothing listens to, written once and never edited: see inserts.py.
         inserts.insert([kit])
-        inserts.insert(links)
+        inserts.insert_values(KitQuestion, links)
         if then is not None:
             then(kit)
     return kit

@@ -1,0 +1,76 @@
+"""Rows written with prepared INSERTs read back as the ORM would have written them."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from django.db import transaction
+
+from questionbank.inserts import insert, insert_values
+from questionbank.models import AuditEvent, Kit, KitQuestion
+from tests.factories import QuestionFactory, RoleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def new_kit(role, **fields) -> Kit:
+    return Kit(
+        role=role,
+        stage="final",
+        language="nl",
+        seed=42,
+        parameters={"role": role.slug, "strict": False},
+        content={"sections": [{"questions": [{"text": "Vertel over één klant", "rubric": []}]}]},
+        warnings=[{"code": "time_budget", "requested": 2}],
+        total_minutes=12,
+        **fields,
+    )
+
+
+def test_an_inserted_kit_reads_back_field_for_field():
+    role = RoleFactory()
+    kit = new_kit(role, created_at=datetime(2026, 12, 1, 9, 30, tzinfo=UTC))
+    insert([kit])
+    stored = Kit.objects.get(pk=kit.pk)
+    for field in Kit._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(kit, field.attname), field.name
+    assert isinstance(kit.pk, uuid.UUID)
+    assert not kit._state.adding  # a later save() updates the row
+    kit.total_minutes = 15
+    kit.save()
+    assert Kit.objects.get().total_minutes == 15
+
+
+def test_rows_of_values_and_instances_with_auto_ids():
+    kit = new_kit(RoleFactory())
+    questions = QuestionFactory.create_batch(3)
+    insert([kit])
+    insert_values(
+        KitQuestion,
+        [
+            {"kit_id": kit.pk, "question_id": q.pk, "position": i}
+            for i, q in enumerate(questions, 1)
+        ],
+    )
+    assert list(kit.kit_questions.values_list("question_id", "position")) == [
+        (q.pk, i) for i, q in enumerate(questions, 1)
+    ]
+    event = AuditEvent(action="kit.created", target=f"kit {kit.pk}", via="api", ip="192.0.2.7")
+    insert([event])
+    assert event.pk is None  # not read back
+    stored = AuditEvent.objects.get()
+    assert (stored.action, stored.ip, stored.actor) == ("kit.created", "192.0.2.7", None)
+
+
+def test_inserts_belong_to_the_caller_s_transaction():
+    role = RoleFactory()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        insert([new_kit(role)])
+        raise RuntimeError
+    assert not Kit.objects.exists()
+
+
+def test_nothing_to_insert_is_no_query(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        insert([])
+        insert_values(KitQuestion, [])
