@@ -55,7 +55,10 @@ MIN_POOL = 40
 POOL_PER_QUESTION = 8
 MAX_QUESTIONS_PER_COMPETENCY = 10
 MAX_BUDGET = 240
-DEFAULT_TYPES = [t for t in Question.Type.values if t != Question.Type.SCREENING]
+# The enums' `values` build a new list on every use: kept once, in their order.
+STAGES = tuple(Stage.values)
+TYPES = tuple(Question.Type.values)
+DEFAULT_TYPES = [t for t in TYPES if t != Question.Type.SCREENING]
 
 
 @dataclass(frozen=True)
@@ -196,8 +199,8 @@ def resolve_plan(
     include_screening,
 ) -> Plan:
     errors = {}
-    if stage not in Stage.values:
-        errors["stage"] = f"Unknown stage {stage!r}; choose from {', '.join(Stage.values)}."
+    if stage not in STAGES:
+        errors["stage"] = f"Unknown stage {stage!r}; choose from {', '.join(STAGES)}."
     if language not in SUPPORTED_LANGUAGES:
         errors["language"] = (
             f"Unsupported language {language!r}; choose from {', '.join(SUPPORTED_LANGUAGES)}."
@@ -222,7 +225,7 @@ def resolve_plan(
         errors["questions_per_competency"] = f"Must be 1 to {MAX_QUESTIONS_PER_COMPETENCY}."
     if not 1 <= budget <= MAX_BUDGET:
         errors["time_budget_minutes"] = f"Must be 1 to {MAX_BUDGET} minutes."
-    unknown_types = sorted(set(types) - set(Question.Type.values))
+    unknown_types = sorted(set(types).difference(TYPES))
     if unknown_types:
         errors["question_types"] = f"Unknown question types: {', '.join(unknown_types)}."
     if seed is not None and not 0 <= seed <= MAX_SEED:
@@ -249,7 +252,7 @@ def resolve_plan(
         competencies=links,
         questions_per_competency=per_competency,
         time_budget_minutes=budget,
-        question_types=sorted(set(types), key=Question.Type.values.index),
+        question_types=sorted(set(types), key=TYPES.index),
         language=language,
         seed=seed,
         exclude_question_ids=excluded,

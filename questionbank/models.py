@@ -531,7 +531,8 @@ class Kit(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="kits")
+    # Indexed by kit_role_created (role first): one index less to write per kit.
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="kits", db_index=False)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
     template = models.ForeignKey(
         KitTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="kits"
@@ -561,7 +562,10 @@ class Kit(models.Model):
 
 
 class KitQuestion(models.Model):
-    kit = models.ForeignKey(Kit, on_delete=models.CASCADE, related_name="kit_questions")
+    # Indexed by kit_question_once (kit first).
+    kit = models.ForeignKey(
+        Kit, on_delete=models.CASCADE, related_name="kit_questions", db_index=False
+    )
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="kit_questions")
     position = models.PositiveSmallIntegerField()
 

@@ -43,6 +43,7 @@ from .serializers import (
     ScreeningResultSerializer,
     kit_body,
     kit_summary,
+    new_kit_body,
     preview_payload,
     questionnaire_payload,
 )
@@ -371,7 +372,7 @@ class KitViewSet(
                 "kit.created", f"kit {kit.pk}", request=request, user=request.user
             ),
         )
-        payload = kit_body(kit)
+        payload = new_kit_body(kit)
         body = JSONRenderer().render(payload)
         cache.set(cached_kit_key(kit.pk, "json"), body, settings.KIT_CACHE_SECONDS)
         response = RenderedJSONResponse(body, payload, status=status.HTTP_201_CREATED)
