@@ -278,3 +278,34 @@ def test_the_created_kit_is_the_kit_fetched_later(api, interviewer_api, role):
     cache.clear()  # fetched from the database, not the body the POST cached
     fetched = api.get(f"/api/v1/kits/{created.json()['id']}/")
     assert fetched.content == created.content
+
+
+def test_request_serializers_keep_their_own_fields_and_context(role):
+    """Fields are copied from the declared ones (not deep-copied): each serializer reads its
+    own context, two at once included, and the declared fields stay unbound."""
+    from questionbank.api.serializers import KitRequestSerializer
+
+    class Bank:
+        def __init__(self, roles):
+            self.roles = roles
+
+        def role(self, slug):
+            return self.roles.get(slug)
+
+    other = build_role(slug="supervisor")
+    first = KitRequestSerializer(
+        data={"role": "agent", "stage": "final", "exclude_questions": ["nope"]},
+        context={"bank": Bank({"agent": role})},
+    )
+    second = KitRequestSerializer(
+        data={"role": "agent", "stage": "final"}, context={"bank": Bank({"agent": other})}
+    )
+    assert first.fields["role"] is not second.fields["role"]
+    assert second.is_valid() and second.validated_data["role"] == other
+    assert not first.is_valid()
+    assert "nope" in str(first.errors["exclude_questions"][0])  # the many=True child's error
+    assert (
+        first.fields["exclude_questions"].child_relation.parent is first.fields["exclude_questions"]
+    )
+    for declared in KitRequestSerializer._declared_fields.values():
+        assert declared.field_name is None and declared.parent is None
