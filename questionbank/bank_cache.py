@@ -92,16 +92,8 @@ def read_token(using: str = "default"):
     One indexed row on every kit: written in SQL, since the ORM's query building costs ten
     times the query here. Compared for equality only, so left in the driver's type.
     """
-    connection = connections[using]
-    name, meta = connection.ops.quote_name, BankVersion._meta
-    sql = (
-        f"SELECT {name(meta.get_field('token').column)} FROM {name(meta.db_table)} "
-        f"WHERE {name(meta.pk.column)} = 1"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        row = cursor.fetchone()
-    return row[0] if row else None
+    rows = select(BankVersion, ["token"], "id", [1], using=using)
+    return rows[0]["token"] if rows else None
 
 
 def forget() -> None:
@@ -280,16 +272,18 @@ def load_decks(competency_ids, level: str) -> dict[int, Deck]:
     return decks
 
 
-def select(model, names: list[str], key: str, values: list, *, order_by: str = "") -> list[dict]:
+def select(
+    model, names: list[str], key: str, values: list, *, order_by: str = "", using: str = ""
+) -> list[dict]:
     """The model's rows whose field `key` is one of `values`: each a dict of the fields `names`.
 
-    The snapshots' two queries on every kit with a question not seen yet, written in SQL from
-    the model's meta: building them with the ORM (and modeltranslation's rewriting of the
-    field names) costs ten times the queries.
+    For the queries on every kit (the token; the snapshots of questions not seen yet), written
+    in SQL from the model's meta: building them with the ORM (and modeltranslation's rewriting
+    of the field names) costs ten times the queries. `using` defaults to the router's choice.
     """
     if not values:
         return []
-    connection = connections[router.db_for_read(model)]
+    connection = connections[using or router.db_for_read(model)]
     name, meta = connection.ops.quote_name, model._meta
     column = lambda field: name(meta.get_field(field).column)  # noqa: E731
     sql = "SELECT {} FROM {} WHERE {} IN ({})".format(

@@ -23,17 +23,10 @@ def insert(instances: list[Model], using: str = DEFAULT_DB_ALIAS) -> None:
     if not instances:
         return
     model = type(instances[0])
-    connection = connections[using]
-    sql, fields = statement(model, connection.vendor, using)
-    rows = [
-        [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
-        for obj in instances
-    ]
-    with connection.cursor() as cursor:
-        if len(rows) == 1:
-            cursor.execute(sql, rows[0])
-        else:
-            cursor.executemany(sql, rows)
+    _, fields = statement(model, using)
+    insert_values(
+        model, [{f.attname: f.pre_save(obj, True) for f in fields} for obj in instances], using
+    )
     for obj in instances:
         obj._state.adding = False
         obj._state.db = using
@@ -45,7 +38,7 @@ def insert_values(model: type[Model], rows: list[dict], using: str = DEFAULT_DB_
     if not rows:
         return
     connection = connections[using]
-    sql, fields = statement(model, connection.vendor, using)
+    sql, fields = statement(model, using)
     params = [
         [field.get_db_prep_save(row[field.attname], connection) for field in fields] for row in rows
     ]
@@ -54,7 +47,7 @@ def insert_values(model: type[Model], rows: list[dict], using: str = DEFAULT_DB_
 
 
 @cache
-def statement(model: type[Model], vendor: str, using: str) -> tuple[str, list]:
+def statement(model: type[Model], using: str) -> tuple[str, list]:
     """The INSERT for the model's columns, but an auto-increment primary key's."""
     meta, name = model._meta, connections[using].ops.quote_name
     fields = [f for f in meta.concrete_fields if not (f.primary_key and f.db_returning)]

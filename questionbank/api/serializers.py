@@ -538,10 +538,7 @@ def kit_body(kit: Kit) -> dict:
     this, and the body equal to the serializer's). Free-form `parameters`
     come with their keys sorted.
     """
-    payload = kit_payload(kit)
-    payload["id"] = str(kit.pk)
-    payload["created_at"] = serializers.DateTimeField().to_representation(kit.created_at)
-    return in_shape(payload, kit_shape())
+    return in_shape(represented_payload(kit), kit_shape())
 
 
 def new_kit_body(kit: Kit) -> dict:
@@ -551,11 +548,17 @@ def new_kit_body(kit: Kit) -> dict:
     and the free-form `parameters` need putting in order: the walk over every key that a kit
     read back from PostgreSQL needs is left out (tests hold the two bodies the same bytes).
     """
+    payload = represented_payload(kit)
+    payload["parameters"] = dict(sorted(kit.parameters.items()))
+    return {name: payload[name] for name in kit_shape()}
+
+
+def represented_payload(kit: Kit) -> dict:
+    """`kit_payload` with the id and the time as the API writes them."""
     payload = kit_payload(kit)
     payload["id"] = str(kit.pk)
     payload["created_at"] = serializers.DateTimeField().to_representation(kit.created_at)
-    payload["parameters"] = dict(sorted(kit.parameters.items()))
-    return {name: payload[name] for name in kit_shape()}
+    return payload
 
 
 def kit_summary(kit: Kit) -> dict:
