@@ -25,6 +25,15 @@ def current_request():
 
 
 def record(action: str, target: str, *, user=None, request=None, via=None) -> AuditEvent:
+    """Store and log an event now."""
+    entry = event(action, target, user=user, request=request, via=via)
+    inserts.insert([entry])  # one per API write: the SQL built once (see inserts.py)
+    log(entry)
+    return entry
+
+
+def event(action: str, target: str, *, user=None, request=None, via=None) -> AuditEvent:
+    """The event, unsaved: for a write that stores it with its own rows (`kits.store_kit`)."""
     request = request if request is not None else current_request()
     if user is None and request is not None:
         user = getattr(request, "user", None)
@@ -37,7 +46,7 @@ def record(action: str, target: str, *, user=None, request=None, via=None) -> Au
             via = AuditEvent.Via.API
         else:
             via = AuditEvent.Via.ADMIN
-    event = AuditEvent(
+    return AuditEvent(
         actor=user,
         actor_name=user.get_username() if user else "",
         action=action,
@@ -45,16 +54,17 @@ def record(action: str, target: str, *, user=None, request=None, via=None) -> Au
         via=via,
         ip=request.META.get("REMOTE_ADDR") if request is not None else None,
     )
-    inserts.insert([event])  # one per API write: the SQL built once (see inserts.py)
+
+
+def log(entry: AuditEvent) -> None:
     logger.info(
         "audit action=%s target=%r actor=%s via=%s ip=%s",
-        action,
-        event.target,
-        event.actor_name or "-",
-        via,
-        event.ip or "-",
+        entry.action,
+        entry.target,
+        entry.actor_name or "-",
+        entry.via,
+        entry.ip or "-",
     )
-    return event
 
 
 def token_label(token: Token) -> str:

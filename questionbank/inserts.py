@@ -1,11 +1,14 @@
-"""Append-only rows written with one prepared statement: the kit endpoint's stored rows.
+"""Append-only rows written with one prebuilt statement: the kit endpoint's stored rows.
 
 `Model.save()` and `bulk_create()` build their SQL anew for every call, and
 on POST /api/v1/kits/ that cost more than the three inserts themselves (a
 kit, its question links, its audit record). `insert()` writes instances of
 one model, `insert_values()` plain rows of values, with the SQL built once
-per model and database, converting every value as the ORM does
-(`get_db_prep_save`, after `pre_save` for instances).
+per model, database and row count, converting every value as the ORM does
+(`get_db_prep_save`, after `pre_save` for instances). Several rows go in one
+multi-row `INSERT ... VALUES (...), (...)`, one statement and one round trip:
+psycopg's `executemany()` opens a pipeline for every call, which on
+PostgreSQL cost more than the statement it sends.
 
 Unlike `save()` they send no signals and do not read back database-generated
 primary keys (an auto-increment id stays None on the instance): use them for
@@ -14,46 +17,89 @@ rows nothing listens to and nobody edits in the same request.
 
 from functools import cache
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Model
 
+# Rows per INSERT: well below SQLite's limit on parameters (32,766) for any of our models.
+MAX_ROWS = 500
+# PostgreSQL takes at most 65,535 parameters in one statement.
+MAX_PARAMETERS = 65_535
 
-def insert(instances: list[Model], using: str = DEFAULT_DB_ALIAS) -> None:
-    """INSERT the instances, all of one model, as new rows (in the caller's transaction)."""
-    if not instances:
-        return
-    model = type(instances[0])
-    _, fields = statement(model, using)
-    insert_values(
-        model, [{f.attname: f.pre_save(obj, True) for f in fields} for obj in instances], using
-    )
+
+def insert(
+    instances: list[Model] = (), values: dict | None = None, using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """INSERT model instances (of any models) and rows of values, `{model: [{attname: value}]}`,
+    as new rows: all of them or none (in the caller's transaction, if there is one).
+
+    Rows of values have every column but an auto-increment key's, and need no model instances
+    built: for many small rows, such as a kit's question links.
+    """
+    batches = {}
+    for obj in instances:
+        _, fields = statement(type(obj), using)
+        batches.setdefault(type(obj), []).append({f.attname: f.pre_save(obj, True) for f in fields})
+    for model, rows in (values or {}).items():
+        batches.setdefault(model, []).extend(rows)
+    write(batches, using)
     for obj in instances:
         obj._state.adding = False
         obj._state.db = using
 
 
 def insert_values(model: type[Model], rows: list[dict], using: str = DEFAULT_DB_ALIAS) -> None:
-    """INSERT rows given as {attname: value} (every column but an auto-increment key's), with no
-    model instances built: for many small rows, such as a kit's question links."""
-    if not rows:
-        return
+    """INSERT rows of one model given as {attname: value}: `insert(values={model: rows})`."""
+    insert(values={model: rows}, using=using)
+
+
+def write(batches: dict, using: str) -> None:
     connection = connections[using]
-    sql, fields = statement(model, using)
-    params = [
-        [field.get_db_prep_save(row[field.attname], connection) for field in fields] for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    statements = []
+    for model, rows in batches.items():
+        _, fields = statement(model, using)
+        for start in range(0, len(rows), MAX_ROWS):
+            chunk = rows[start : start + MAX_ROWS]
+            sql, _ = statement(model, using, len(chunk))
+            params = [
+                field.get_db_prep_save(row[field.attname], connection)
+                for row in chunk
+                for field in fields
+            ]
+            statements.append((sql, params))
+    if not statements:
+        return
+    if (
+        connection.vendor == "postgresql"
+        and len(statements) > 1
+        and sum(len(params) for _, params in statements) <= MAX_PARAMETERS
+    ):
+        # One statement, atomic by itself: every INSERT but the last in a data-modifying WITH.
+        # Django's foreign keys are checked at commit (DEFERRABLE INITIALLY DEFERRED), so the
+        # order in which PostgreSQL runs the parts does not matter.
+        parts = ", ".join(f'"insert_{i}" AS ({sql})' for i, (sql, _) in enumerate(statements[:-1]))
+        statements = [
+            (f"WITH {parts} {statements[-1][0]}", [p for _, params in statements for p in params])
+        ]
+    if len(statements) == 1 and not connection.in_atomic_block:
+        # Atomic by itself: no BEGIN and COMMIT to send, in autocommit.
+        with connection.cursor() as cursor:
+            cursor.execute(*statements[0])
+        return
+    # In a transaction (a savepoint in the caller's): the caller's work survives a failure.
+    with transaction.atomic(using), connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
 
 
 @cache
-def statement(model: type[Model], using: str) -> tuple[str, list]:
-    """The INSERT for the model's columns, but an auto-increment primary key's."""
+def statement(model: type[Model], using: str, rows: int = 1) -> tuple[str, list]:
+    """The INSERT of `rows` rows of the model's columns (but an auto-increment primary key)."""
     meta, name = model._meta, connections[using].ops.quote_name
     fields = [f for f in meta.concrete_fields if not (f.primary_key and f.db_returning)]
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+    values = "({})".format(", ".join(["%s"] * len(fields)))
+    sql = "INSERT INTO {} ({}) VALUES {}".format(
         name(meta.db_table),
         ", ".join(name(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
+        ", ".join([values] * rows),
     )
     return sql, fields

@@ -33,9 +33,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import transaction
-
-from . import bank_cache, inserts
+from . import audit, bank_cache, inserts
 from .bank_cache import BankCache, Candidate
 from .languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, translated
 from .models import (
@@ -460,21 +458,22 @@ def unsaved_kit(assembled: AssembledKit, *, created_by=None) -> Kit:
     )
 
 
-def store_kit(assembled: AssembledKit, *, created_by=None, then=None) -> Kit:
+def store_kit(assembled: AssembledKit, *, created_by=None, audit_event=None) -> Kit:
     """Persist an assembled kit as an immutable snapshot.
 
-    `then(kit)`, if given, runs in the same transaction (the API's audit
-    record): both are stored, or neither.
+    `audit_event(kit)`, if given, returns the unsaved `AuditEvent` to store
+    with the kit (the API's record): both are stored, or neither, and the
+    event is logged once they are.
     """
     kit = unsaved_kit(assembled, created_by=created_by)
     links = [
         {"kit_id": kit.pk, "question_id": c.id, "position": i}
         for i, c in enumerate(assembled.questions, 1)
     ]
-    with transaction.atomic():
-        # Rows nothing listens to, written once and never edited: see inserts.py.
-        inserts.insert([kit])
-        inserts.insert_values(KitQuestion, links)
-        if then is not None:
-            then(kit)
+    event = audit_event(kit) if audit_event is not None else None
+    # Rows nothing listens to, written once and never edited: see inserts.py. On PostgreSQL
+    # the three INSERTs are one statement.
+    inserts.insert([kit] if event is None else [kit, event], values={KitQuestion: links})
+    if event is not None:
+        audit.log(event)
     return kit

@@ -64,21 +64,29 @@ def test_kits_assembled_over_the_api_are_recorded(interviewer_api):
     assert trail() == [("interviewer", "kit.created", f"kit {response.json()['id']}", "api")]
 
 
+@pytest.mark.django_db(transaction=True)  # real commits: nothing half-written survives
 def test_a_kit_is_never_stored_without_its_audit_record(interviewer_api, monkeypatch):
+    from django.db import IntegrityError
+
     from questionbank import audit
-    from questionbank.models import Kit
+    from questionbank.models import Kit, KitQuestion
 
     role = RoleFactory(slug="agent")
     link = RoleCompetencyFactory(role=role)
     QuestionFactory.create_batch(3, competency=link.competency)
+    make_event = audit.event
 
-    def failing(*args, **kwargs):
-        raise RuntimeError("the audit trail is unavailable")
+    def refused_by_the_database(*args, **kwargs):
+        event = make_event(*args, **kwargs)
+        event.action = None  # NOT NULL: the database refuses the row
+        return event
 
-    monkeypatch.setattr(audit, "record", failing)
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(audit, "event", refused_by_the_database)
+    with pytest.raises(IntegrityError):
         interviewer_api.post("/api/v1/kits/", {"role": "agent", "stage": "final"}, format="json")
     assert not Kit.objects.exists()
+    assert not KitQuestion.objects.exists()
+    assert not AuditEvent.objects.filter(action="kit.created").exists()
 
 
 def test_tokens_created_and_revoked_are_recorded_without_the_key(django_user_model, admin_client):

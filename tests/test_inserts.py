@@ -74,3 +74,53 @@ def test_nothing_to_insert_is_no_query(django_assert_num_queries):
     with django_assert_num_queries(0):
         insert([])
         insert_values(KitQuestion, [])
+
+
+def test_several_models_at_once_are_one_statement_on_postgresql(django_assert_num_queries):
+    from django.db import connection
+
+    kit = new_kit(RoleFactory())
+    questions = QuestionFactory.create_batch(2)
+    event = AuditEvent(action="kit.created", target=f"kit {kit.pk}", via="api")
+    links = [
+        {"kit_id": kit.pk, "question_id": q.pk, "position": i} for i, q in enumerate(questions)
+    ]
+    # In the test's transaction: a savepoint and its release around the INSERTs.
+    inserts = 1 if connection.vendor == "postgresql" else 3
+    with django_assert_num_queries(2 + inserts):
+        insert([kit, event], values={KitQuestion: links})
+    assert Kit.objects.get().pk == kit.pk
+    assert list(KitQuestion.objects.values_list("question_id", flat=True).order_by("position")) == [
+        q.pk for q in questions
+    ]
+    assert AuditEvent.objects.get().target == f"kit {kit.pk}"
+
+
+def test_many_rows_go_in_chunks(monkeypatch):
+    from questionbank import inserts
+
+    monkeypatch.setattr(inserts, "MAX_ROWS", 2)
+    kit = new_kit(RoleFactory())
+    questions = QuestionFactory.create_batch(5)
+    insert(
+        [kit],
+        values={
+            KitQuestion: [
+                {"kit_id": kit.pk, "question_id": q.pk, "position": i}
+                for i, q in enumerate(questions)
+            ]
+        },
+    )
+    assert kit.kit_questions.count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_row_stores_none_of_the_others():
+    from django.db import IntegrityError
+
+    kit = new_kit(RoleFactory())
+    refused = AuditEvent(action=None, target="kit", via="api")  # NOT NULL
+    with pytest.raises(IntegrityError):
+        insert([kit, refused])
+    assert not Kit.objects.exists()
+    assert kit._state.adding  # still unsaved

@@ -367,8 +367,8 @@ class KitViewSet(
         kit = kits.store_kit(
             assembled,
             created_by=request.user,
-            # In the kit's transaction: one commit, and never a kit without its record.
-            then=lambda kit: audit.record(
+            # Stored with the kit: never a kit without its record.
+            audit_event=lambda kit: audit.event(
                 "kit.created", f"kit {kit.pk}", request=request, user=request.user
             ),
         )
