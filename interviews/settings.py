@@ -229,7 +229,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "questionbank.api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "questionbank.api.schema.BankAutoSchema",
     "EXCEPTION_HANDLER": "questionbank.api.errors.exception_handler",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["questionbank.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     # DRF's, counted in fixed windows: constant cost per request (see api/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": [

@@ -335,20 +335,23 @@ def choose(plan: Plan, pools: dict[int, list[Candidate]]) -> tuple[dict, list[di
     type_use = Counter()
     chosen = {link.competency_id: [] for link in plan.competencies}
     out_of_time = set()
+    kinds = len(plan.question_types)
     for _round in range(plan.questions_per_competency):
         for link in plan.competencies:
             pool = pools[link.competency_id]
-            # Least-used type first; the pool's seeded order breaks ties.
-            fitting = (
-                ((type_use[q.type], i), i)
-                for i, q in enumerate(pool)
-                if q.expected_minutes <= remaining
-            )
-            best = min(fitting, default=None)
-            if best is None:
+            # Least-used type first; the pool's seeded order breaks ties: the pick is the
+            # first fitting question of one of the types, so only those are looked at.
+            first_of_type = {}
+            for i, q in enumerate(pool):
+                if q.expected_minutes <= remaining and q.type not in first_of_type:
+                    first_of_type[q.type] = i
+                    if len(first_of_type) == kinds:
+                        break
+            if not first_of_type:
                 if pool:
                     out_of_time.add(link.competency_id)
                 continue
+            best = min(first_of_type.items(), key=lambda item: (type_use[item[0]], item[1]))
             pick = pool.pop(best[1])
             chosen[link.competency_id].append(pick)
             type_use[pick.type] += 1

@@ -17,6 +17,8 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .fastjson import JSONEncoder
+
 MIN_SCORE = 1
 MAX_SCORE = 5
 SHUFFLE_KEY_RANGE = 2**31
@@ -539,9 +541,12 @@ class Kit(models.Model):
     )
     language = models.CharField(_("language"), max_length=5)
     seed = models.BigIntegerField(_("seed"))
-    parameters = models.JSONField(_("parameters"), help_text=_("The request, as resolved."))
-    content = models.JSONField(_("content"))
-    warnings = models.JSONField(_("warnings"), default=list)
+    # Encoded with orjson: a snapshot is encoded on every kit created (see fastjson.py).
+    parameters = models.JSONField(
+        _("parameters"), help_text=_("The request, as resolved."), encoder=JSONEncoder
+    )
+    content = models.JSONField(_("content"), encoder=JSONEncoder)
+    warnings = models.JSONField(_("warnings"), default=list, encoder=JSONEncoder)
     total_minutes = models.PositiveIntegerField(_("total minutes"))
     questions = models.ManyToManyField(Question, through="KitQuestion", related_name="kits")
     created_by = models.ForeignKey(

@@ -8,9 +8,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from rest_framework.exceptions import NotAuthenticated
-from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from .api.renderers import JSONRenderer
 from .models import Kit
 from .printing import pdf_filename, render_kit_html, render_kit_pdf
 

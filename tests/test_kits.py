@@ -335,3 +335,69 @@ def test_invariants_hold_for_any_bank_and_request(bank):
             assert section["competency"]["slug"] in short
     Question.objects.all().delete()
     role.delete()
+
+
+def choose_by_scanning(plan, pools):
+    """`choose` as first written: every fitting question scored, the least-used type first."""
+    from collections import Counter
+
+    remaining, type_use = plan.time_budget_minutes, Counter()
+    chosen = {link.competency_id: [] for link in plan.competencies}
+    for _round in range(plan.questions_per_competency):
+        for link in plan.competencies:
+            pool = pools[link.competency_id]
+            fitting = [
+                ((type_use[q.type], i), i)
+                for i, q in enumerate(pool)
+                if q.expected_minutes <= remaining
+            ]
+            if fitting:
+                pick = pool.pop(min(fitting)[1])
+                chosen[link.competency_id].append(pick)
+                type_use[pick.type] += 1
+                remaining -= pick.expected_minutes
+    return chosen
+
+
+@pytest.mark.django_db(False)
+@settings(max_examples=300, deadline=None)
+@given(
+    types=st.lists(
+        st.sampled_from(["behavioural", "situational", "knowledge"]),
+        min_size=1,
+        max_size=3,
+        unique=True,
+    ),
+    pools=st.lists(
+        st.lists(st.tuples(st.integers(0, 2), st.integers(1, 20)), max_size=12),
+        min_size=1,
+        max_size=4,
+    ),
+    per_competency=st.integers(1, 4),
+    budget=st.integers(1, 90),
+)
+def test_choose_picks_what_scanning_every_question_picks(types, pools, per_competency, budget):
+    from types import SimpleNamespace
+
+    from questionbank.bank_cache import Candidate
+    from questionbank.kits import choose
+
+    links = [
+        SimpleNamespace(competency_id=c, competency=SimpleNamespace(slug=f"c{c}"))
+        for c in range(len(pools))
+    ]
+    plan = SimpleNamespace(
+        competencies=links,
+        questions_per_competency=per_competency,
+        time_budget_minutes=budget,
+        question_types=types,
+    )
+    decks = {
+        c: [
+            Candidate(c * 100 + i, c, types[t % len(types)], minutes)
+            for i, (t, minutes) in enumerate(pool)
+        ]
+        for c, pool in enumerate(pools)
+    }
+    chosen, _ = choose(plan, {c: list(pool) for c, pool in decks.items()})
+    assert chosen == choose_by_scanning(plan, {c: list(pool) for c, pool in decks.items()})

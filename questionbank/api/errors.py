@@ -16,8 +16,9 @@ from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.exceptions import ErrorDetail, ValidationError
-from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .renderers import JSONRenderer
 
 
 def flatten(detail, path: str = "") -> list[dict]:

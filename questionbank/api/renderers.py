@@ -1,6 +1,9 @@
+from rest_framework import renderers
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
+
+from .. import fastjson
 
 
 class PDFRenderer(BaseRenderer):
@@ -27,3 +30,20 @@ class StrictContentNegotiation(DefaultContentNegotiation):
                 code="invalid_choice",
             )
         return matching
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON renderer, through orjson (see fastjson.py): the same JSON, faster.
+
+    Compact bodies only: an `indent` asked for in the media type (`application/json;
+    indent=4`) goes through DRF's own rendering.
+    """
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is not None and self.compact and not self.ensure_ascii:
+            indent = self.get_indent(accepted_media_type, renderer_context or {})
+            if indent is None:
+                body = fastjson.dumps(data, self.encoder_class().default)
+                if body is not None:
+                    return body
+        return super().render(data, accepted_media_type, renderer_context)

@@ -15,7 +15,6 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from questionbank import audit, bank_cache, kits, questions
@@ -26,7 +25,7 @@ from questionbank.printing import render_kit_pdf
 from . import authentication, schema
 from .filters import KitFilter, QuestionFilter, StableOrderingFilter
 from .language import requested_language
-from .renderers import PDFRenderer
+from .renderers import JSONRenderer, PDFRenderer
 from .serializers import (
     MAX_COMPETENCIES,
     CompetencySerializer,
