@@ -163,6 +163,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # costs more than a kit (a PostgreSQL backend to start; SQLite's schema to read again).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters sent apart from the SQL, and a statement run DATABASE_PREPARE_THRESHOLD
+    # times prepared on its connection: the server stops parsing and planning the kit's
+    # INSERT (and its 13 KB snapshot as a literal) on every kit. Behind PgBouncer in
+    # transaction mode, set DATABASE_PREPARE_THRESHOLD=0 (PgBouncer before 1.21 cannot
+    # keep prepared statements).
+    threshold = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": threshold or None}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

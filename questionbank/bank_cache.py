@@ -53,6 +53,8 @@ from .models import (
 
 # Question snapshots (one question in one language, a few KB each) kept per process.
 SNAPSHOTS = 8192
+# Filtered views of a deck kept (one per role and set of types asking for it).
+VIEWS_PER_DECK = 64
 
 CONTENT_MODELS = [
     Competency,
@@ -120,20 +122,39 @@ class Deck:
     # Per candidate: the roles it is restricted to, or None for every role.
     roles: list[frozenset | None] = field(default_factory=list)
 
+    # The deck as one role sees it for one set of types, filtered once and sliced per kit.
+    views: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def view(self, role_id, types) -> tuple[list[int], list[Candidate]]:
+        """The keys and candidates of the types asked for that the role may ask, in order."""
+        key = (role_id, frozenset(types))
+        view = self.views.get(key)
+        if view is None:
+            if len(self.views) >= VIEWS_PER_DECK:
+                self.views.clear()
+            keep = [
+                i
+                for i, candidate in enumerate(self.candidates)
+                if candidate.type in types and (self.roles[i] is None or role_id in self.roles[i])
+            ]
+            view = self.views[key] = (
+                [self.keys[i] for i in keep],
+                [self.candidates[i] for i in keep],
+            )
+        return view
+
     def window(self, start: int, size: int, *, role_id, types, excluded) -> list[Candidate]:
         """The first `size` suitable candidates from `start`, wrapping round to the beginning."""
+        keys, candidates = self.view(role_id, types)
+        first = bisect.bisect_left(keys, start)
+        if not excluded:
+            found = candidates[first : first + size]
+            return found + candidates[: min(first, size - len(found))]
         found = []
-        count = len(self.keys)
-        first = bisect.bisect_left(self.keys, start)
+        count = len(candidates)
         for offset in range(count):
-            i = (first + offset) % count
-            candidate = self.candidates[i]
-            roles = self.roles[i]
-            if (
-                candidate.type in types
-                and candidate.id not in excluded
-                and (roles is None or role_id in roles)
-            ):
+            candidate = candidates[(first + offset) % count]
+            if candidate.id not in excluded:
                 found.append(candidate)
                 if len(found) == size:
                     break

@@ -6,6 +6,8 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from questionbank import bank_cache, questions
 from questionbank.kits import assemble_kit
@@ -252,3 +254,59 @@ def test_the_snapshot_memory_is_bounded(role, monkeypatch):
     ids = list(Question.objects.values_list("pk", flat=True))
     assert set(bank.snapshots(ids, "en")) == set(ids)
     assert len(bank._snapshots) == 2
+
+
+def window_by_scanning(deck, start, size, *, role_id, types, excluded):
+    """`Deck.window` as first written: every question from `start` looked at in turn."""
+    import bisect
+
+    found, count = [], len(deck.keys)
+    first = bisect.bisect_left(deck.keys, start)
+    for offset in range(count):
+        i = (first + offset) % count
+        candidate, roles = deck.candidates[i], deck.roles[i]
+        if (
+            candidate.type in types
+            and candidate.id not in excluded
+            and (roles is None or role_id in roles)
+        ):
+            found.append(candidate)
+            if len(found) == size:
+                break
+    return found
+
+
+@pytest.mark.django_db(False)
+@settings(max_examples=300, deadline=None)
+@given(
+    questions=st.lists(
+        st.tuples(
+            st.integers(0, 50),
+            st.sampled_from(["behavioural", "situational", "knowledge"]),
+            st.none() | st.frozensets(st.integers(1, 3), min_size=1),
+        ),
+        max_size=30,
+    ),
+    start=st.integers(0, 60),
+    size=st.integers(1, 12),
+    role_id=st.integers(1, 3),
+    types=st.sets(st.sampled_from(["behavioural", "situational", "knowledge"]), min_size=1),
+    excluded=st.sets(st.integers(0, 29), max_size=5),
+)
+def test_a_window_is_what_scanning_the_whole_deck_finds(
+    questions, start, size, role_id, types, excluded
+):
+    from questionbank.bank_cache import Candidate, Deck
+
+    deck = Deck()
+    for pk, (key, type_, roles) in sorted(enumerate(questions), key=lambda q: (q[1][0], q[0])):
+        deck.keys.append(key)
+        deck.candidates.append(Candidate(pk, 1, type_, 5))
+        deck.roles.append(roles)
+    arguments = {"role_id": role_id, "types": types, "excluded": excluded}
+    expected = window_by_scanning(deck, start, size, **arguments)
+    assert deck.window(start, size, **arguments) == expected
+    assert deck.window(start, size, **arguments) == expected  # from the view kept
+    assert deck.window(start, size, **{**arguments, "excluded": set()}) == window_by_scanning(
+        deck, start, size, **{**arguments, "excluded": set()}
+    )

@@ -73,3 +73,27 @@ def test_the_suite_runs_on_the_database_named_by_database_url():
     url = os.environ.get("DATABASE_URL", "sqlite://")
     expected = "postgresql" if url.startswith(("postgres", "pgsql")) else "sqlite"
     assert connection.vendor == expected
+
+
+@pytest.mark.parametrize(
+    ("threshold", "expected"), [(None, "True 5"), ("3", "True 3"), ("0", "True None")]
+)
+def test_postgresql_binds_on_the_server_and_prepares_repeated_statements(threshold, expected):
+    env = {"SECRET_KEY": "k" * 50, "DATABASE_URL": "postgres://bank@db.internal/questionbank"}
+    if threshold is not None:
+        env["DATABASE_PREPARE_THRESHOLD"] = threshold
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "options = settings.DATABASES['default']['OPTIONS']; "
+        "print(options['server_side_binding'], options['prepare_threshold'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT,
+        env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "interviews.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
