@@ -2,8 +2,8 @@
 
 `Model.save()` and `bulk_create()` build their SQL anew for every call, and
 on POST /api/v1/kits/ that cost more than the three inserts themselves (a
-kit, its question links, its audit record). `insert()` writes instances of
-one model, `insert_values()` plain rows of values, with the SQL built once
+kit, its question links, its audit record). `insert()` writes model
+instances and plain rows of values, all or none, with the SQL built once
 per model, database and row count, converting every value as the ORM does
 (`get_db_prep_save`, after `pre_save` for instances). Several rows go in one
 multi-row `INSERT ... VALUES (...), (...)`, one statement and one round trip:
