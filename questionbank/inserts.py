@@ -56,10 +56,9 @@ def write(batches: dict, using: str) -> None:
     connection = connections[using]
     statements = []
     for model, rows in batches.items():
-        _, fields = statement(model, using)
         for start in range(0, len(rows), MAX_ROWS):
             chunk = rows[start : start + MAX_ROWS]
-            sql, _ = statement(model, using, len(chunk))
+            sql, fields = statement(model, using, len(chunk))
             params = [
                 field.get_db_prep_save(row[field.attname], connection)
                 for row in chunk

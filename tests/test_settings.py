@@ -16,11 +16,14 @@ PRINT = (
 )
 
 
-def run_settings(**env):
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+SET_BY_TESTS = {"SECRET_KEY", "DEBUG", "DATABASE_URL", "DATABASE_PREPARE_THRESHOLD"}
+
+
+def run_settings(code=PRINT, **env):
+    base = {k: v for k, v in os.environ.items() if k not in SET_BY_TESTS}
     base["DJANGO_SETTINGS_MODULE"] = "interviews.settings"
     return subprocess.run(
-        [sys.executable, "-c", PRINT],
+        [sys.executable, "-c", code],
         cwd=PROJECT,
         env={**base, **env},
         capture_output=True,
@@ -87,13 +90,6 @@ def test_postgresql_binds_on_the_server_and_prepares_repeated_statements(thresho
         "options = settings.DATABASES['default']['OPTIONS']; "
         "print(options['server_side_binding'], options['prepare_threshold'])"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT,
-        env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "interviews.settings"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_settings(code, **env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
