@@ -557,9 +557,12 @@ class Kit(models.Model):
     class Meta:
         ordering = ["-created_at", "id"]
         indexes = [
-            # The kit list's filters: a role's kits, newest first; by stage.
-            models.Index(fields=["role", "-created_at"], name="kit_role_created"),
-            models.Index(fields=["stage", "-created_at"], name="kit_stage_created"),
+            # The kit list (and the admin's), newest first, in the list's whole order (the id
+            # breaks ties): without it a page sorts every kit, snapshots included, and a
+            # page deep in the list reads every kit before it. Then its filters, in order.
+            models.Index(fields=["-created_at", "id"], name="kit_created"),
+            models.Index(fields=["role", "-created_at", "id"], name="kit_role_created"),
+            models.Index(fields=["stage", "-created_at", "id"], name="kit_stage_created"),
         ]
 
     def __str__(self):

@@ -67,8 +67,9 @@ class BankPermissions(DjangoModelPermissions):
             return user.has_perm("questionbank.change_question")
         if not hasattr(view, request.method.lower()):
             return True
-        if request.method not in SAFE_METHODS:  # reading needs no permission
-            authentication.remember_permissions(user)
+        if request.method in SAFE_METHODS:  # reading needs no permission
+            return True
+        authentication.remember_permissions(user)
         return super().has_permission(request, view)
 
 
