@@ -262,8 +262,13 @@ class Question(models.Model):
         unique=True,
         help_text=_("Stable identifier, e.g. empathy-03. Used by imports and the content pack."),
     )
+    # Indexed by question_competency_code (competency first).
     competency = models.ForeignKey(
-        Competency, on_delete=models.PROTECT, related_name="questions", verbose_name=_("competency")
+        Competency,
+        on_delete=models.PROTECT,
+        related_name="questions",
+        verbose_name=_("competency"),
+        db_index=False,
     )
     type = models.CharField(_("type"), max_length=20, choices=Type.choices)
     # Which role levels the question suits. Three flags rather than a
@@ -309,6 +314,9 @@ class Question(models.Model):
             models.Index(fields=["status", "for_entry"], name="question_status_entry"),
             models.Index(fields=["status", "for_mid"], name="question_status_mid"),
             models.Index(fields=["status", "for_senior"], name="question_status_senior"),
+            # The question list's order (competency, code): its page of ids is sorted from
+            # this index alone, not from rows with every language's texts.
+            models.Index(fields=["competency", "code"], name="question_competency_code"),
             # Kit assembly: a competency's active questions from a point of the shuffled deck.
             models.Index(
                 fields=["competency", "status", "shuffle_key"], name="question_shuffle_window"

@@ -45,8 +45,9 @@ def bank(request):
 
 
 def test_question_list(api, bank, django_assert_num_queries):
-    # token+user, count, questions with competency, rubric levels, default rubric levels, roles
-    with django_assert_num_queries(6):
+    # token+user, count, the page's ids, its questions with competency, rubric levels,
+    # default rubric levels, roles
+    with django_assert_num_queries(7):
         response = api.get("/api/v1/questions/", {"page_size": 200})
     assert response.json()["count"] == len(bank) * 2
 
@@ -55,7 +56,7 @@ def test_question_list_filtered_by_role_and_competencies(api, bank, django_asser
     slugs = ",".join(c.slug for c in bank)
     role = f"role-{len(bank)}-0"
     # token+user, role look-up, competency look-up, then as the plain list
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = api.get("/api/v1/questions/", {"competency": slugs, "role": role})
     assert response.json()["count"] > 0
 

@@ -25,6 +25,7 @@ from questionbank.printing import render_kit_pdf
 from . import authentication, schema
 from .filters import KitFilter, QuestionFilter, StableOrderingFilter
 from .language import requested_language
+from .pagination import IdFirstPagination
 from .renderers import JSONRenderer, PDFRenderer
 from .serializers import (
     MAX_COMPETENCIES,
@@ -244,6 +245,7 @@ class QuestionViewSet(
 ):
     serializer_class = QuestionSerializer
     permission_classes = [BankPermissions]
+    pagination_class = IdFirstPagination
     lookup_field = "code"
     filterset_class = QuestionFilter
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
