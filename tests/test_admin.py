@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from questionbank.models import Question, RubricLevel
@@ -245,3 +247,29 @@ def test_a_knockout_needs_a_rule(admin_client):
     with pytest.raises(ValidationError, match="cannot knock out"):
         item.full_clean()
     assert not RoleScreeningQuestion.objects.exists()
+
+
+def test_question_list_pages_hold_the_rows_of_their_ids_in_order(admin_client, monkeypatch):
+    from questionbank.admin import QuestionAdmin
+
+    monkeypatch.setattr(QuestionAdmin, "list_per_page", 4)
+    for competency in ("b-comp", "a-comp"):
+        owner = CompetencyFactory(slug=competency)
+        for i in (3, 1, 2):
+            QuestionFactory(code=f"{competency}-q{i}", competency=owner)
+    with CaptureQueriesContext(connection) as queries:
+        pages = [admin_client.get(changelist("question"), {"p": n}).context["cl"] for n in (1, 2)]
+    # Each page sorted as ids alone, then its rows read by id.
+    id_pages = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT "questionbank_question"."id" AS "pk"')
+        and "LIMIT" in q["sql"]
+    ]
+    assert len(id_pages) == 2, [q["sql"] for q in queries]
+    assert pages[0].result_count == 6
+    assert [[q.code for q in page.result_list] for page in pages] == [
+        ["a-comp-q1", "a-comp-q2", "a-comp-q3", "b-comp-q1"],
+        ["b-comp-q2", "b-comp-q3"],
+    ]
+    assert [q.competency.slug for q in pages[1].result_list] == ["b-comp", "b-comp"]
