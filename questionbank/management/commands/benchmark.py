@@ -5,6 +5,7 @@ Prints, for the database in DATABASE_URL:
    and 100k questions (generated with generate_bank), and the 100k/1k ratio:
    with the bank cache warm (the bank unchanged since the process last read
    it) and cold (the first kit after a change, reading the decks again);
+   and, at each size, the time of the question list's first and last pages;
 2. SQL queries per kit creation (cache cold and warm) and per kit fetch
    (first and cached);
 3. PDF rendering time of a 20-question kit;
@@ -71,9 +72,9 @@ class Command(BaseCommand):
             raise CommandError("Run the benchmark on an empty database: it generates its own.")
         vendor = connection.vendor
         self.stdout.write(f"== Benchmark on {vendor} ==")
-        timings = self.assembly(sorted(int(s) for s in sizes.split(",")), kits)
-        role = Role.objects.filter(slug__startswith="bench").order_by("-pk").first()
         token = self.api_token()
+        timings = self.assembly(sorted(int(s) for s in sizes.split(",")), kits, token)
+        role = Role.objects.filter(slug__startswith="bench").order_by("-pk").first()
         kit_id = self.queries(role, token)
         call_command("benchmark_pdf", questions=20, runs=5, stdout=self.stdout)
         self.http(role, token, kit_id, connections, duration, workers)
@@ -83,8 +84,12 @@ class Command(BaseCommand):
             f"{last[1] / first[1]:.2f}x (target: within 2x); cold cache {last[2] / first[2]:.2f}x"
         )
 
-    def assembly(self, sizes, kits):
-        self.stdout.write("-- kit assembly, in process (final interview, 6 competencies) --")
+    def assembly(self, sizes, kits, token):
+        self.stdout.write(
+            "-- kit assembly, in process (final interview, 6 competencies); "
+            "a page of GET /api/v1/questions/ (50) --"
+        )
+        client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST="127.0.0.1")
         results, total = [], 0
         for index, size in enumerate(sizes):
             call_command(
@@ -111,8 +116,24 @@ class Command(BaseCommand):
                 f"p95 {percentile(seconds, 0.95) * 1000:6.1f} ms   (cold cache: median "
                 f"{cold_median:6.1f} ms   p95 {percentile(cold, 0.95) * 1000:6.1f} ms)"
             )
+            self.stdout.write(f"{'':>17}{self.question_pages(client)}")
             results.append((total, median, cold_median))
         return results
+
+    def question_pages(self, client, runs=5) -> str:
+        """The medians of the question list's first and last pages, in process."""
+        last = -(-Question.objects.count() // 50)
+        medians = []
+        for page in (1, last):
+            seconds = []
+            for _ in range(runs + 1):  # the first run warms up
+                start = time.perf_counter()
+                response = client.get("/api/v1/questions/", {"page": page})
+                seconds.append(time.perf_counter() - start)
+                if response.status_code != 200:
+                    raise CommandError(f"GET /api/v1/questions/ answered {response.status_code}.")
+            medians.append(statistics.median(seconds[1:]) * 1000)
+        return f"question list: page 1 {medians[0]:6.1f} ms   page {last:,} {medians[1]:6.1f} ms"
 
     def api_token(self) -> str:
         user, _ = User.objects.get_or_create(username="bench")
