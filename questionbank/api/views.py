@@ -94,6 +94,8 @@ class BankViewMixin:
             self.reject_unknown_parameters(request)
 
     def reject_unknown_parameters(self, request):
+        if not request.query_params:  # most requests: nothing to check
+            return
         allowed = set(COMMON_PARAMETERS)
         if self.action == "list":
             allowed |= LIST_PARAMETERS
