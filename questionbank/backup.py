@@ -10,10 +10,12 @@ the admin's log. API tokens are left out on purpose: a backup file must not
 be a key to the API; issue new tokens after a restore.
 """
 
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 
+from .analyze import refresh_statistics
 from .models import Competency, Kit, Question, Role, ScreeningQuestion
 
 INCLUDED = ["auth.group", "auth.user", "admin.logentry", "questionbank"]
@@ -48,3 +50,4 @@ def restore_bank(path: str) -> None:
         )
     with transaction.atomic():
         call_command("loaddata", path, verbosity=0)
+    refresh_statistics(django_apps.get_app_config("questionbank").get_models())

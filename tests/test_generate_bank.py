@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from questionbank.kits import assemble_kit
 from questionbank.models import Competency, Question, Role, RubricLevel
@@ -33,3 +34,18 @@ def test_it_refuses_an_existing_prefix():
     call_command("generate_bank", questions=10, competencies=2, roles=1, prefix="g")
     with pytest.raises(CommandError, match="exists"):
         call_command("generate_bank", questions=10, prefix="g")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statistics are PostgreSQL's")
+def test_the_planner_knows_the_generated_bank_at_once():
+    call_command("generate_bank", questions=300, competencies=5, roles=4, prefix="g")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE relname IN "
+            "('questionbank_question', 'questionbank_rubriclevel', 'questionbank_question_roles')"
+        )
+        estimates = dict(cursor.fetchall())
+    # Never analysed, a table's estimate is -1 (or 0): the planner would plan for it empty.
+    assert estimates["questionbank_question"] == 300
+    assert estimates["questionbank_rubriclevel"] == 1500
+    assert "questionbank_question_roles" in estimates

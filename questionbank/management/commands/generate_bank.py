@@ -14,6 +14,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from questionbank.analyze import refresh_statistics
 from questionbank.models import (
     Competency,
     CompetencyRubricLevel,
@@ -26,6 +27,8 @@ from questionbank.models import (
 
 LANGUAGES = ("en", "nl", "de", "it")
 BATCH = 2000
+# What the generator writes: their statistics are refreshed afterwards.
+BANK_MODELS = [Competency, CompetencyRubricLevel, Role, RoleCompetency, Question, RubricLevel]
 SITUATIONS = [
     "a customer who was angry about a late delivery",
     "a caller who wanted to cancel a contract",
@@ -74,6 +77,7 @@ class Command(BaseCommand):
             comps = self.make_competencies(prefix, competencies)
             self.make_roles(prefix, roles, comps, min(competencies_per_role, len(comps)), rng)
             made = self.make_questions(prefix, questions, comps, rng)
+        refresh_statistics(BANK_MODELS)
         elapsed = time.perf_counter() - start
         self.stdout.write(
             f"Generated {made} questions ({made * 5} rubric levels), {len(comps)} competencies, "
