@@ -352,7 +352,7 @@ class QuestionAdmin(ImportExportModelAdmin, SimpleHistoryAdmin, TranslationAdmin
     def coverage_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        rows = coverage.coverage()
+        rows = coverage.cached_coverage()
         return TemplateResponse(
             request,
             "questionbank/admin/coverage.html",

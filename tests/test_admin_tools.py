@@ -64,6 +64,22 @@ def test_the_dashboard_page_highlights_gaps(admin_client, role):
     assert reverse("admin:questionbank_coverage") in admin_client.get("/admin/").content.decode()
 
 
+@pytest.mark.django_db(transaction=True)  # each change committed, as in production
+def test_the_dashboard_is_cached_until_the_bank_changes(
+    admin_client, role, django_assert_num_queries
+):
+    url = reverse("admin:questionbank_coverage")
+    assert 'class="count gap" data-language="de">0<' in admin_client.get(url).content.decode()
+    # session, user, the bank's version token: not the counts
+    with django_assert_num_queries(3):
+        assert admin_client.get(url).status_code == 200
+    empathy = Question.objects.filter(competency__slug="empathy", status="active")
+    for question in empathy[:2]:  # written in German now: saves replace the token
+        question.text_de, question.probes_de, question.guidance_de = "Frage", "Nachfrage", "Hinweis"
+        question.save()
+    assert 'class="count thin" data-language="de">2<' in admin_client.get(url).content.decode()
+
+
 def test_a_kit_preview_is_shown_and_not_stored(admin_client, role):
     response = admin_client.post(
         reverse("admin:questionbank_role_changelist"),
