@@ -61,6 +61,7 @@ BENCH_DB := /tmp/questionbank-bench.sqlite3
 bench: $(STAMP)
 	.ci/system-deps wrk
 	rm -f $(BENCH_DB) $(BENCH_DB)-wal $(BENCH_DB)-shm
+	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(BENCH_ENV) DATABASE_URL=sqlite:///$(BENCH_DB) $(PY) manage.py migrate --noinput -v0
 	$(BENCH_ENV) DATABASE_URL=sqlite:///$(BENCH_DB) $(PY) manage.py benchmark
 	$(BENCH_ENV) .ci/with-postgres sh -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py benchmark'
