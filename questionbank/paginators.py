@@ -26,4 +26,5 @@ class IdFirstPaginator(Paginator):
         ids = self.object_list.values_list("pk", flat=True)[bottom : max(top, bottom + MIN_IDS)]
         ids = list(ids)[: top - bottom]
         rows = self.object_list.order_by().in_bulk(ids)
-        return self._get_page([rows[pk] for pk in ids], number, self)
+        # A row deleted between the two queries is left out, as a moment later it would be.
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)

@@ -71,3 +71,20 @@ def test_a_page_of_the_question_list_is_sorted_from_an_index(api, page, size):
     codes = [code for _, code in sorted(Question.objects.values_list("competency__slug", "code"))]
     body = api.get("/api/v1/questions/", params).json()
     assert [q["code"] for q in body["results"]] == codes[(page - 1) * size : page * size]
+
+
+def test_a_row_gone_between_the_ids_and_the_rows_is_left_out(monkeypatch):
+    from questionbank.paginators import IdFirstPaginator
+
+    QuestionFactory.create_batch(3)
+    queryset = Question.objects.order_by("code")
+    codes = list(queryset.values_list("code", flat=True))
+    in_bulk = type(queryset).in_bulk
+
+    def in_bulk_after_a_delete(self, ids):
+        Question.objects.filter(code=codes[1]).delete()  # as by another request, meanwhile
+        return in_bulk(self, ids)
+
+    monkeypatch.setattr(type(queryset), "in_bulk", in_bulk_after_a_delete)
+    page = IdFirstPaginator(queryset, 10).page(1)
+    assert [q.code for q in page.object_list] == [codes[0], codes[2]]
