@@ -53,6 +53,8 @@ from .printing import render_kit_html
 from .spreadsheets import QuestionResource
 
 LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "de": "Deutsch", "it": "Italiano"}
+# The languages as a list filter offers them.
+LANGUAGE_CHOICES = [(code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LANGUAGES]
 QUESTION_TEXT_FIELDS = ("text", "probes", "guidance")
 SMALL_TEXTAREA = {models.TextField: {"widget": Textarea(attrs={"rows": 3, "cols": 80})}}
 
@@ -209,11 +211,10 @@ class MissingTranslationFilter(admin.SimpleListFilter):
     parameter_name = "missing"
 
     def lookups(self, request, model_admin):
-        return [(code, LANGUAGE_NAMES[code]) for code, _name in settings.LANGUAGES]
+        return LANGUAGE_CHOICES
 
     def queryset(self, request, queryset):
-        codes = [code for code, _name in settings.LANGUAGES]
-        if self.value() not in codes:
+        if self.value() not in SUPPORTED_LANGUAGES:
             return queryset
         missing = Q()
         for field in QUESTION_TEXT_FIELDS:
@@ -229,7 +230,7 @@ class KitLanguageFilter(admin.SimpleListFilter):
     parameter_name = "language"
 
     def lookups(self, request, model_admin):
-        return [(code, LANGUAGE_NAMES[code]) for code, _name in settings.LANGUAGES]
+        return LANGUAGE_CHOICES
 
     def queryset(self, request, queryset):
         if self.value() in SUPPORTED_LANGUAGES:
