@@ -5,7 +5,9 @@ on POST /api/v1/kits/ that cost more than the three inserts themselves (a
 kit, its question links, its audit record). `insert()` writes model
 instances and plain rows of values, all or none, with the SQL built once
 per model, database and row count, converting every value as the ORM does
-(`get_db_prep_save`, after `pre_save` for instances). Several rows go in one
+(`get_db_prep_save`, after `pre_save` for instances; an int or a str for a
+plain integer, text or integer-keyed foreign key column goes in as it is,
+the value that conversion would return anyway). Several rows go in one
 multi-row `INSERT ... VALUES (...), (...)`, one statement and one round trip:
 psycopg's `executemany()` opens a pipeline for every call, which on
 PostgreSQL cost more than the statement it sends.
@@ -18,7 +20,19 @@ rows nothing listens to and nobody edits in the same request.
 from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Model
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    ForeignKey,
+    IntegerField,
+    Model,
+    PositiveIntegerField,
+    PositiveSmallIntegerField,
+    SlugField,
+    SmallIntegerField,
+    TextField,
+)
+from django.db.models.fields import AutoFieldMixin
 
 # Rows per INSERT: well below SQLite's limit on parameters (32,766) for any of our models.
 MAX_ROWS = 500
@@ -59,10 +73,13 @@ def write(batches: dict, using: str) -> None:
         for start in range(0, len(rows), MAX_ROWS):
             chunk = rows[start : start + MAX_ROWS]
             sql, fields = statement(model, using, len(chunk))
+            plain = plain_types(model, using)
             params = [
-                field.get_db_prep_save(row[field.attname], connection)
+                value
+                if type(value := row[field.attname]) is kind
+                else field.get_db_prep_save(value, connection)
                 for row in chunk
-                for field in fields
+                for field, kind in zip(fields, plain, strict=True)
             ]
             statements.append((sql, params))
     if not statements:
@@ -102,3 +119,40 @@ def statement(model: type[Model], using: str, rows: int = 1) -> tuple[str, list]
         ", ".join([values] * rows),
     )
     return sql, fields
+
+
+# Columns whose conversion returns an int or a str given as it is: (field classes, the type).
+# Exact classes: a subclass may convert differently (EmailField is a CharField, and so on).
+PLAIN_COLUMNS = (
+    (
+        {
+            IntegerField,
+            BigIntegerField,
+            SmallIntegerField,
+            PositiveIntegerField,
+            PositiveSmallIntegerField,
+        },
+        int,
+    ),
+    ({CharField, SlugField, TextField}, str),
+)
+
+
+@cache
+def plain_types(model: type[Model], using: str) -> list:
+    """Per column of `statement(model)`, the type of the values it takes as they are, or None
+    (every value converted by the field)."""
+    return [plain_type(field) for field in statement(model, using)[1]]
+
+
+def plain_type(field):
+    if isinstance(field, ForeignKey):
+        target = field.target_field
+        # An integer key (AutoField, BigAutoField, an IntegerField): int in, int out.
+        if isinstance(target, AutoFieldMixin) or type(target) in PLAIN_COLUMNS[0][0]:
+            return int
+        return None
+    for classes, kind in PLAIN_COLUMNS:
+        if type(field) in classes:
+            return kind
+    return None

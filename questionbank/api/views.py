@@ -380,7 +380,8 @@ class KitViewSet(
         body = JSONRenderer().render(payload)
         cache.set(cached_kit_key(kit.pk, "json"), body, settings.KIT_CACHE_SECONDS)
         response = RenderedJSONResponse(body, payload, status=status.HTTP_201_CREATED)
-        response["Location"] = request.build_absolute_uri(f"{kit.pk}/")
+        # From the path, not relative to it: an absolute path skips build_absolute_uri's urljoin.
+        response["Location"] = request.build_absolute_uri(f"{request.path}{kit.pk}/")
         response["ETag"] = f'"kit-{kit.pk}"'
         response.audited = True
         return response
