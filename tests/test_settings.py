@@ -68,7 +68,7 @@ def test_database_url_and_allowed_hosts_are_read_from_the_environment():
         ALLOWED_HOSTS="bank.example.com,www.bank.example.com",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split(" ", 3)[1:3] == ["django.db.backends.postgresql", "questionbank"]
+    assert result.stdout.split(" ", 3)[1:3] == ["questionbank.postgresql", "questionbank"]
     assert "bank.example.com" in result.stdout
 
 
