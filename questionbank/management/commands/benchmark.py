@@ -67,7 +67,12 @@ class Command(BaseCommand):
         parser.add_argument("--connections", type=int, default=64)
         parser.add_argument("--duration", type=int, default=5, help="seconds per HTTP run")
         parser.add_argument("--rounds", type=int, default=3, help="HTTP runs per endpoint")
-        parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=len(os.sched_getaffinity(0)),
+            help="gunicorn workers (default: one per core; see the README)",
+        )
 
     def handle(self, *args, sizes, kits, connections, duration, workers, rounds, **options):
         if Question.objects.exists():
