@@ -254,11 +254,10 @@ class BankCache:
     def _load_snapshots(self, ids, language) -> dict[int, tuple[dict, list[str]]]:
         texts = [c for name in ("text", "probes", "guidance") for c in columns(name, language)]
         names = ["id", "code", "competency_id", "type", "expected_minutes", *texts]
-        rows = {row["id"]: row for row in select(Question, names, "id", ids)}
-        own = {pk: [] for pk in rows}
-        names = ["question_id", "score", *columns("label", language), *columns("anchor", language)]
-        for level in select(RubricLevel, names, "question_id", list(rows), order_by="score"):
-            own[level["question_id"]].append(level)
+        levels = ["score", *columns("label", language), *columns("anchor", language)]
+        found = questions_with_levels(names, levels, ids)
+        rows = {pk: row for pk, (row, _levels) in found.items()}
+        own = {pk: levels for pk, (_row, levels) in found.items()}
         defaults = self.default_rubrics(sorted({row["competency_id"] for row in rows.values()}))
         return {
             pk: question_snapshot(row, own[pk], defaults[row["competency_id"]], language)
@@ -318,6 +317,47 @@ def select(
     with connection.cursor() as cursor:
         cursor.execute(sql, list(values))
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def questions_with_levels(names: list[str], levels: list[str], ids: list[int]) -> dict:
+    """The questions with these ids, each with its own rubric levels in order of score, in one
+    query (reading a question the process has not seen is on the path of a kit): by id, the
+    question's fields `names` (the first is "id") and a list of its levels' fields `levels`,
+    empty for a question that falls back to its competency's rubric."""
+    if not ids:
+        return {}
+    connection = connections[router.db_for_read(Question)]
+    name = connection.ops.quote_name
+    questions, rubric = Question._meta, RubricLevel._meta
+    question_id = f"q.{name(questions.pk.column)}"
+
+    def column(meta, alias, field):
+        return f"{alias}.{name(meta.get_field(field).column)}"
+
+    sql = (
+        "SELECT {}, {} FROM {} q LEFT JOIN {} r ON {} = {} WHERE {} IN ({}) ORDER BY {}, {}".format(
+            ", ".join(column(questions, "q", field) for field in names),
+            ", ".join(column(rubric, "r", field) for field in levels),
+            name(questions.db_table),
+            name(rubric.db_table),
+            column(rubric, "r", "question"),
+            question_id,
+            question_id,
+            ", ".join(["%s"] * len(ids)),
+            question_id,
+            column(rubric, "r", "score"),
+        )
+    )
+    split, found = len(names), {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(ids))
+        for row in cursor.fetchall():
+            entry = found.get(row[0])
+            if entry is None:
+                entry = found[row[0]] = (dict(zip(names, row[:split], strict=True)), [])
+            if row[split] is not None:  # a LEFT JOIN's row without a level: no rubric of its own
+                entry[1].append(dict(zip(levels, row[split:], strict=True)))
+    return found
 
 
 def columns(name: str, language: str | None = None) -> list[str]:

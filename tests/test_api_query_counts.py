@@ -124,10 +124,10 @@ def test_kit_creation_with_a_cold_bank_cache(interviewer_api, kit_bank, django_a
     # bank's version token, role, exclude_kits look-up, template (none
     # here; its competencies are a second query), role competencies, excluded kits'
     # questions, the decks of every competency (questions, role restrictions), the chosen
-    # questions, their rubric levels, default rubric levels, then savepoint, the kit, its
+    # questions with their rubric levels, default rubric levels, then savepoint, the kit, its
     # question links and its audit record (STORE), release (the savepoint pair is the
     # transaction, uncounted outside tests)
-    with django_assert_num_queries(13 + STORE):
+    with django_assert_num_queries(12 + STORE):
         response = interviewer_api.post("/api/v1/kits/", payload, format="json")
     assert response.status_code == 201
     assert len(response.json()["sections"]) == kit_bank
@@ -184,9 +184,9 @@ def test_kit_list(api, interviewer_api, kit_bank, django_assert_num_queries):
 def test_kit_preview(api, kit_bank, django_assert_num_queries):
     bank_cache.forget()
     # token+user, role, the bank's version token, template (none here), role competencies,
-    # the decks (questions, role restrictions), the chosen questions, their rubric levels,
-    # default rubric levels
-    with django_assert_num_queries(10):
+    # the decks (questions, role restrictions), the chosen questions with their rubric
+    # levels, default rubric levels
+    with django_assert_num_queries(9):
         response = api.get("/api/v1/roles/agent/kit-preview/", {"stage": "final"})
     assert len(response.json()["sections"]) == kit_bank
 
