@@ -230,7 +230,8 @@ class BankCache:
         """Each question's snapshot in the language, with the paths that fell back to English.
 
         The snapshots are shared by every kit that asks the question: read them, never change
-        them. The missing ones cost two queries, reading only the language's columns.
+        them. The missing ones cost one query (and one more for the default rubrics of
+        competencies not seen yet), reading only the language's columns.
         """
         found, missing = {}, []
         for pk in ids:
