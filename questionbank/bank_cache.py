@@ -257,12 +257,10 @@ class BankCache:
         names = ["id", "code", "competency_id", "type", "expected_minutes", *texts]
         levels = ["score", *columns("label", language), *columns("anchor", language)]
         found = questions_with_levels(names, levels, ids)
-        rows = {pk: row for pk, (row, _levels) in found.items()}
-        own = {pk: levels for pk, (_row, levels) in found.items()}
-        defaults = self.default_rubrics(sorted({row["competency_id"] for row in rows.values()}))
+        defaults = self.default_rubrics(sorted({row["competency_id"] for row, _ in found.values()}))
         return {
-            pk: question_snapshot(row, own[pk], defaults[row["competency_id"]], language)
-            for pk, row in rows.items()
+            pk: question_snapshot(row, own, defaults[row["competency_id"]], language)
+            for pk, (row, own) in found.items()
         }
 
     def screening(self, role: Role, language: str) -> tuple[list[dict], list[str]]:
@@ -293,14 +291,12 @@ def load_decks(competency_ids, level: str) -> dict[int, Deck]:
     return decks
 
 
-def select(
-    model, names: list[str], key: str, values: list, *, order_by: str = "", using: str = ""
-) -> list[dict]:
+def select(model, names: list[str], key: str, values: list, *, using: str = "") -> list[dict]:
     """The model's rows whose field `key` is one of `values`: each a dict of the fields `names`.
 
-    For the queries on every kit (the token; the snapshots of questions not seen yet), written
-    in SQL from the model's meta: building them with the ORM (and modeltranslation's rewriting
-    of the field names) costs ten times the queries. `using` defaults to the router's choice.
+    For the query on every kit, the token (the snapshots of questions not seen yet are read
+    by `questions_with_levels`), written in SQL from the model's meta: building it with the
+    ORM costs ten times the query. `using` defaults to the router's choice.
     """
     if not values:
         return []
@@ -313,8 +309,6 @@ def select(
         column(key),
         ", ".join(["%s"] * len(values)),
     )
-    if order_by:
-        sql += f" ORDER BY {column(order_by)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, list(values))
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
