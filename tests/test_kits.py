@@ -266,6 +266,20 @@ def test_questions_in_a_kit_cannot_be_deleted():
         kit.questions.first().delete()
 
 
+def test_the_database_itself_refuses_to_delete_a_question_a_kit_uses():
+    """The links have no index by question (see KitQuestion), but keep their foreign key."""
+    from django.db import IntegrityError, connection, transaction
+
+    kit = store_kit(assemble_kit(role=make_role(), stage="first_interview", seed=1))
+    question = kit.questions.first()
+    question.rubric_levels.all()._raw_delete("default")
+    question.roles.clear()
+    with pytest.raises(IntegrityError, match="questionbank_kitquestion"), transaction.atomic():
+        Question.objects.filter(pk=question.pk)._raw_delete("default")
+        connection.check_constraints(table_names=["questionbank_kitquestion"])
+    assert Question.objects.filter(pk=question.pk).exists()
+
+
 @st.composite
 def banks(draw):
     """A random bank: questions of random competency, level, status, type and length."""
