@@ -17,7 +17,9 @@ has read in a `BankCache`, labelled with the bank's version token
   read after the token, so a piece is never older than its label;
 - what it holds is small: a deck keeps four numbers and a type per active
   question; snapshots (the texts of one question in one language) are kept
-  for the `SNAPSHOTS` most recently used.
+  as JSON text, the most recently used up to `BANK_CACHE_MB` megabytes
+  (about 11,000 of the shipped content's snapshots, 3 KB each, with the
+  default; as Python objects they took two to three times as much).
 
 Writes that bypass the ORM (raw SQL, a data migration) do not replace the
 token: restart the app servers after one, as after any deployment.
@@ -30,6 +32,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import orjson
+from django.conf import settings
 from django.db import connections, router
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import translation
@@ -51,8 +55,6 @@ from .models import (
     bank_changed,
 )
 
-# Question snapshots (one question in one language, a few KB each) kept per process.
-SNAPSHOTS = 8192
 # Filtered views of a deck kept (one per role and set of types asking for it).
 VIEWS_PER_DECK = 64
 
@@ -169,7 +171,11 @@ class BankCache:
         self._templates = {}
         self._decks = {}
         self._default_rubrics = {}
+        # (question id, language): (the snapshot's JSON text, the paths that fell back).
         self._snapshots = OrderedDict()
+        self._snapshot_bytes = 0
+        self._snapshot_budget = settings.BANK_CACHE_MB * 2**20
+        self._snapshots_lock = threading.Lock()
         self._screening = {}
 
     def role(self, slug: str) -> Role | None:
@@ -226,14 +232,14 @@ class BankCache:
             self._default_rubrics.update(levels)
         return {pk: self._default_rubrics[pk] for pk in competency_ids}
 
-    def snapshots(self, ids: list[int], language: str) -> dict[int, tuple[dict, list[str]]]:
+    def snapshots(self, ids: list[int], language: str) -> dict[int, tuple[dict, tuple[str, ...]]]:
         """Each question's snapshot in the language, with the paths that fell back to English.
 
-        The snapshots are shared by every kit that asks the question: read them, never change
-        them. The missing ones cost one query (and one more for the default rubrics of
+        Each call gets snapshots of its own, decoded from the text kept (a few microseconds
+        each). The missing ones cost one query (and one more for the default rubrics of
         competencies not seen yet), reading only the language's columns.
         """
-        found, missing = {}, []
+        found, kept, missing = {}, {}, []
         for pk in ids:
             entry = self._snapshots.get((pk, language))
             if entry is None:
@@ -241,16 +247,31 @@ class BankCache:
             else:
                 with contextlib.suppress(KeyError):  # another thread may have just evicted it
                     self._snapshots.move_to_end((pk, language))
-                found[pk] = entry
+                kept[pk] = entry
         if missing:
-            for pk, entry in self._load_snapshots(missing, language).items():
-                found[pk] = self._snapshots[(pk, language)] = entry
-            while len(self._snapshots) > SNAPSHOTS:
-                try:
-                    self._snapshots.popitem(last=False)
-                except KeyError:  # emptied by another thread meanwhile
-                    break
+            loaded = self._load_snapshots(missing, language)
+            self._keep(language, loaded)
+            found.update(
+                (pk, (snapshot, tuple(fallbacks))) for pk, (snapshot, fallbacks) in loaded.items()
+            )
+        for pk, (text, fallbacks) in kept.items():
+            found[pk] = orjson.loads(text), fallbacks
         return found
+
+    def _keep(self, language: str, snapshots: dict) -> None:
+        """Keep the snapshots as JSON text, dropping the least recently used over the budget."""
+        with self._snapshots_lock:
+            for pk, (snapshot, fallbacks) in snapshots.items():
+                text = orjson.dumps(snapshot)
+                # Loaded by another thread meanwhile: replaced, and counted once.
+                old = self._snapshots.pop((pk, language), None)
+                if old is not None:
+                    self._snapshot_bytes -= len(old[0])
+                self._snapshots[(pk, language)] = (text, tuple(fallbacks))
+                self._snapshot_bytes += len(text)
+            while self._snapshot_bytes > self._snapshot_budget and self._snapshots:
+                text, _ = self._snapshots.popitem(last=False)[1]
+                self._snapshot_bytes -= len(text)
 
     def _load_snapshots(self, ids, language) -> dict[int, tuple[dict, list[str]]]:
         texts = [c for name in ("text", "probes", "guidance") for c in columns(name, language)]

@@ -2,6 +2,7 @@
 
 import uuid
 
+import orjson
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -248,12 +249,37 @@ def test_an_unknown_role_is_not_remembered_as_missing():
     assert bank.role("late-role").slug == "late-role"  # even on the copy taken before
 
 
-def test_the_snapshot_memory_is_bounded(role, monkeypatch):
-    monkeypatch.setattr(bank_cache, "SNAPSHOTS", 2)
+def test_the_snapshot_memory_is_bounded_and_keeps_the_most_recently_used(role):
     bank = bank_cache.current()
-    ids = list(Question.objects.values_list("pk", flat=True))
+    ids = list(Question.objects.order_by("pk").values_list("pk", flat=True))
+    texts = {pk: orjson.dumps(snapshot) for pk, (snapshot, _) in bank.snapshots(ids, "en").items()}
+    bank = bank_cache.BankCache(bank.token)
+    bank._snapshot_budget = len(texts[ids[-1]]) + len(texts[ids[-2]])
     assert set(bank.snapshots(ids, "en")) == set(ids)
-    assert len(bank._snapshots) == 2
+    assert list(bank._snapshots) == [(ids[-2], "en"), (ids[-1], "en")]
+    assert bank._snapshot_bytes == bank._snapshot_budget
+    bank.snapshots([ids[-2]], "en")  # used again: now the last to go
+    bank.snapshots([ids[0]], "en")
+    assert list(bank._snapshots) == [(ids[-2], "en"), (ids[0], "en")]
+
+
+def test_the_snapshot_budget_is_the_setting(settings):
+    settings.BANK_CACHE_MB = 3
+    assert bank_cache.BankCache("token")._snapshot_budget == 3 * 1024 * 1024
+
+
+def test_a_kept_snapshot_comes_back_whole_and_as_a_copy_of_its_own(role):
+    bank = bank_cache.current()
+    pk = Question.objects.filter(competency__slug="empathy").values_list("pk", flat=True)[0]
+    first, fallbacks = bank.snapshots([pk], "nl")[pk]
+    assert len(first["rubric"]) == 5
+    first["text"] = "changed by one kit"
+    first["rubric"].clear()
+    kept, kept_fallbacks = bank.snapshots([pk], "nl")[pk]
+    assert kept["text"] != "changed by one kit"
+    assert len(kept["rubric"]) == 5
+    assert kept_fallbacks == fallbacks
+    assert kept == bank_cache.BankCache(bank.token).snapshots([pk], "nl")[pk][0]
 
 
 def window_by_scanning(deck, start, size, *, role_id, types, excluded):
