@@ -226,6 +226,9 @@ WHITENOISE_USE_FINDERS = True
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # How long a stored kit's rendered JSON and PDF stay cached (kits never change).
 KIT_CACHE_SECONDS = env.int("KIT_CACHE_SECONDS", default=24 * 3600)
+# PostgreSQL: each connection LISTENs for changes to the bank, so that a kit reads the bank's
+# token only after one (questionbank/postgresql/base.py). 0 behind PgBouncer in transaction mode.
+BANK_LISTEN = env.bool("DATABASE_LISTEN", default=True)
 # Megabytes of question snapshots (JSON text, about 3 KB each) each process keeps for kit
 # assembly: a kit reads the database for the questions not kept (see bank_cache.py).
 BANK_CACHE_MB = env.int("BANK_CACHE_MB", default=32)

@@ -5,7 +5,9 @@ shuffled deck and the chosen questions with their rubrics: about ten
 queries and most of a request's time. The bank changes seldom (recruiters
 edit, imports run) and is read on every kit, so each process keeps what it
 has read in a `BankCache`, labelled with the bank's version token
-(`BankVersion`), and reads the token, one indexed row, before every use:
+(`BankVersion`), and reads the token, one indexed row, before every use (on
+PostgreSQL only after its connection has heard of a write to the token, see
+postgresql/base.py):
 
 - every change to the content replaces the token in the change's own
   transaction (`models.bank_changed`): saves and deletes through the signals
@@ -78,10 +80,13 @@ _current = None
 
 
 def current(using: str = "default") -> "BankCache":
-    """This process's copy of the bank, as of the token read now (one query)."""
+    """This process's copy of the bank, as of the token read now (one query; none on
+    PostgreSQL while the connection has heard of no change: postgresql/base.py)."""
     global _current
-    token = read_token(using)
     cache = _current
+    if cache is not None and unchanged(using, cache.token):
+        return cache
+    token = read_token(using)
     if cache is not None and cache.token == token:
         return cache
     with _lock:
@@ -96,8 +101,19 @@ def read_token(using: str = "default"):
     One indexed row on every kit: written in SQL, since the ORM's query building costs ten
     times the query here. Compared for equality only, so left in the driver's type.
     """
-    rows = select(BankVersion, ["token"], "id", [1], using=using)
-    return rows[0]["token"] if rows else None
+
+    def read():
+        rows = select(BankVersion, ["token"], "id", [1], using=using)
+        return rows[0]["token"] if rows else None
+
+    remembering = getattr(connections[using], "read_bank_token", None)  # PostgreSQL's
+    return remembering(read) if remembering else read()
+
+
+def unchanged(using: str, token) -> bool:
+    """Whether the bank's token is still `token`, known without a query (PostgreSQL only)."""
+    known = getattr(connections[using], "bank_unchanged", None)
+    return known is not None and known(token)
 
 
 def forget() -> None:

@@ -1,17 +1,21 @@
 """What only PostgreSQL does, against the real server the suite runs on: the backend's health
-check (no round trip on a quiet connection, the real check otherwise: questionbank/postgresql/
-base.py), and kit snapshots compressed with lz4 (migration 0012)."""
+check (no round trip on a quiet connection, the real check otherwise) and the bank's token read
+only after a change is announced (questionbank/postgresql/base.py), and kit snapshots
+compressed with lz4 (migration 0012)."""
 
 import time
 from unittest import mock
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.backends.postgresql import base as django_base
+from django.test.utils import CaptureQueriesContext
 
+from questionbank import bank_cache
 from questionbank.kits import assemble_kit, store_kit
-from questionbank.postgresql.base import quiet
+from questionbank.models import BankVersion
+from questionbank.postgresql.base import BANK_CHANNEL, quiet
 from tests.factories import CompetencyFactory, QuestionFactory, RoleCompetencyFactory, RoleFactory
 
 pytestmark = [
@@ -144,3 +148,138 @@ def test_a_kit_snapshot_is_stored_compressed_with_lz4():
         method, length = cursor.fetchone()
     assert length > 8192  # long enough to be compressed at all
     assert method == "lz4"
+
+
+@pytest.fixture
+def bank():
+    """A role with questions (so a token row), and this process's copy of the bank dropped."""
+    role = RoleFactory(slug="agent")
+    competency = CompetencyFactory()
+    RoleCompetencyFactory(role=role, competency=competency, weight=5)
+    QuestionFactory.create_batch(3, competency=competency)
+    bank_cache.forget()
+    assert BankVersion.objects.exists()
+    return role
+
+
+def token_reads(run) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    return sum("questionbank_bankversion" in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_token_is_read_once_and_then_not_while_nothing_changes(bank):
+    assert token_reads(bank_cache.current) == 1
+    first = bank_cache.current()
+    with CaptureQueriesContext(connection) as queries:
+        assert bank_cache.current() is first
+        assemble_kit(role=bank, stage="final", seed=1)
+    assert token_reads(bank_cache.current) == 0
+    assert not any("bankversion" in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_change_committed_by_another_server_is_heard_and_read(bank):
+    first = bank_cache.current()
+    from_another_connection("UPDATE questionbank_bankversion SET token = gen_random_uuid()")
+    wait_until_readable()
+    assert token_reads(bank_cache.current) == 1
+    second = bank_cache.current()
+    assert second is not first
+    assert second.token == BankVersion.objects.get().token
+    assert token_reads(bank_cache.current) == 0
+
+
+def test_a_change_taken_in_by_another_query_first_is_not_missed(bank):
+    """The health check's SELECT 1, or any query, may read the announcement off the socket."""
+    first = bank_cache.current()
+    from_another_connection("UPDATE questionbank_bankversion SET token = gen_random_uuid()")
+    wait_until_readable()
+    backend_pid()
+    assert quiet(connection.connection)
+    assert token_reads(bank_cache.current) == 1
+    assert bank_cache.current() is not first
+
+
+def test_a_question_retired_by_another_server_is_never_in_the_next_kit(bank):
+    codes = lambda: {  # noqa: E731
+        q["code"]
+        for section in assemble_kit(role=bank, stage="final", seed=1).sections
+        for q in section["questions"]
+    }
+    before = codes()
+    retired = sorted(before)[0]
+    from_another_connection(  # one transaction, as the admin's retire writes it
+        "WITH retired AS (UPDATE questionbank_question SET status = 'retired' WHERE code = %s) "
+        "UPDATE questionbank_bankversion SET token = gen_random_uuid()",
+        [retired],
+    )
+    wait_until_readable()
+    assert retired not in codes()
+
+
+def test_a_change_written_on_this_connection_is_heard_too(bank):
+    first = bank_cache.current()
+    with connection.cursor() as cursor:  # no bank_changed(), no forget(): only the trigger
+        cursor.execute("UPDATE questionbank_bankversion SET token = gen_random_uuid()")
+    assert bank_cache.current() is not first
+
+
+def test_a_change_rolled_back_is_not_announced(bank):
+    first = bank_cache.current()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        from questionbank.models import bank_changed
+
+        bank_changed()
+        raise RuntimeError
+    bank_cache._current = first  # as if this process had not dropped its copy
+    assert token_reads(bank_cache.current) == 0
+
+
+def test_inside_a_transaction_the_token_is_always_read(bank):
+    bank_cache.current()
+    with transaction.atomic():
+        assert token_reads(bank_cache.current) == 1
+
+
+def test_a_new_connection_reads_the_token_again(bank):
+    bank_cache.current()
+    connection.close()
+    assert token_reads(bank_cache.current) == 1
+    assert token_reads(bank_cache.current) == 0
+
+
+def test_a_change_announced_while_the_token_is_read_gets_it_read_again(bank):
+    """The read may have started before the change committed: its token is not trusted."""
+    connection.ensure_connection()
+    listener = connection.bank_listener
+    token = BankVersion.objects.get().token
+
+    def read_while_announced():
+        listener._notified(mock.Mock(channel=BANK_CHANNEL))
+        return token
+
+    connection.read_bank_token(read_while_announced)
+    assert connection.bank_unchanged(token) is False
+    connection.read_bank_token(lambda: token)
+    assert connection.bank_unchanged(token) is True
+
+
+def test_with_listening_off_every_kit_reads_the_token(bank, settings):
+    settings.BANK_LISTEN = False
+    connection.close()
+    bank_cache.current()
+    assert token_reads(bank_cache.current) == 1
+    assert connection.bank_listener is None
+
+
+def test_a_kit_created_over_the_api_costs_one_query_while_the_bank_is_unchanged(
+    bank, interviewer_api
+):
+    body = {"role": "agent", "stage": "final", "seed": 7}
+    for _ in range(2):  # the token, the plan, the decks and the snapshots read once
+        assert interviewer_api.post("/api/v1/kits/", body, format="json").status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        response = interviewer_api.post("/api/v1/kits/", body, format="json")
+    assert response.status_code == 201
+    # The kit, its links and its audit record in one statement; no token, no health check.
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["WITH"]
