@@ -8,9 +8,11 @@ per model, database and row count, converting every value as the ORM does
 (`get_db_prep_save`, after `pre_save` for instances; an int or a str for a
 plain integer, text or integer-keyed foreign key column goes in as it is,
 the value that conversion would return anyway). Several rows go in one
-multi-row `INSERT ... VALUES (...), (...)`, one statement and one round trip:
-psycopg's `executemany()` opens a pipeline for every call, which on
-PostgreSQL cost more than the statement it sends.
+statement and one round trip: a multi-row `INSERT ... VALUES (...), (...)`
+on SQLite, and on PostgreSQL one array per column (`unnest`), whose text and
+parameters do not grow with the rows (a fifth less of the server's work per
+kit than VALUES, measured). psycopg's `executemany()` opens a pipeline for
+every call, which on PostgreSQL cost more than the statement it sends.
 
 Unlike `save()` they send no signals and do not read back database-generated
 primary keys (an auto-increment id stays None on the instance): use them for
@@ -68,19 +70,25 @@ def insert_values(model: type[Model], rows: list[dict], using: str = DEFAULT_DB_
 
 def write(batches: dict, using: str) -> None:
     connection = connections[using]
+    arrays = connection.vendor == "postgresql"
     statements = []
     for model, rows in batches.items():
+        plain = plain_types(model, using)
         for start in range(0, len(rows), MAX_ROWS):
             chunk = rows[start : start + MAX_ROWS]
-            sql, fields = statement(model, using, len(chunk))
-            plain = plain_types(model, using)
-            params = [
-                value
-                if type(value := row[field.attname]) is kind
-                else field.get_db_prep_save(value, connection)
-                for row in chunk
-                for field, kind in zip(fields, plain, strict=True)
-            ]
+            if arrays and len(chunk) > 1:
+                sql, fields = array_statement(model, using)
+                params = [
+                    [prepared(row, field, kind, connection) for row in chunk]
+                    for field, kind in zip(fields, plain, strict=True)
+                ]
+            else:
+                sql, fields = statement(model, using, len(chunk))
+                params = [
+                    prepared(row, field, kind, connection)
+                    for row in chunk
+                    for field, kind in zip(fields, plain, strict=True)
+                ]
             statements.append((sql, params))
     if not statements:
         return
@@ -107,6 +115,12 @@ def write(batches: dict, using: str) -> None:
             cursor.execute(sql, params)
 
 
+def prepared(row: dict, field, kind, connection):
+    """The row's value for the field as the database takes it (see `plain_types`)."""
+    value = row[field.attname]
+    return value if type(value) is kind else field.get_db_prep_save(value, connection)
+
+
 @cache
 def statement(model: type[Model], using: str, rows: int = 1) -> tuple[str, list]:
     """The INSERT of `rows` rows of the model's columns (but an auto-increment primary key)."""
@@ -117,6 +131,25 @@ def statement(model: type[Model], using: str, rows: int = 1) -> tuple[str, list]
         name(meta.db_table),
         ", ".join(name(f.column) for f in fields),
         ", ".join([values] * rows),
+    )
+    return sql, fields
+
+
+@cache
+def array_statement(model: type[Model], using: str) -> tuple[str, list]:
+    """PostgreSQL: the INSERT of any number of rows given as one array per column (`unnest`).
+
+    Its text and its parameters are the same whatever the number of rows: psycopg keeps the
+    converted text of a statement only up to 50 parameters (a kit's twelve links in VALUES
+    took 36), and the server prepares it once for every kit's number of questions.
+    """
+    connection = connections[using]
+    meta, name = model._meta, connection.ops.quote_name
+    fields = statement(model, using)[1]
+    sql = "INSERT INTO {} ({}) SELECT * FROM unnest({})".format(
+        name(meta.db_table),
+        ", ".join(name(f.column) for f in fields),
+        ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields),
     )
     return sql, fields
 

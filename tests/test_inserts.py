@@ -41,6 +41,27 @@ def test_an_inserted_kit_reads_back_field_for_field():
     assert Kit.objects.get().total_minutes == 15
 
 
+def test_several_rows_of_every_column_type_read_back_field_for_field(api_user):
+    """Several rows of a model go in as one array per column on PostgreSQL (`unnest`)."""
+    role = RoleFactory()
+    kits = [
+        new_kit(role, created_at=datetime(2026, 12, 1, 9, 30, tzinfo=UTC)),
+        new_kit(role, created_by=api_user),
+    ]
+    kits[1].seed, kits[1].content, kits[1].warnings = 2**53 - 1, {"ü": ["—"]}, []
+    events = [
+        AuditEvent(action="kit.created", target="kit één", via="api", ip="2001:db8::7"),
+        AuditEvent(action="kit.created", target="kit two", via="api", ip=None, actor_name="x"),
+    ]
+    insert([*kits, *events])
+    for kit in kits:
+        stored = Kit.objects.get(pk=kit.pk)
+        for field in Kit._meta.concrete_fields:
+            assert getattr(stored, field.attname) == getattr(kit, field.attname), field.name
+    stored = list(AuditEvent.objects.order_by("id").values_list("target", "ip", "actor_name"))
+    assert stored == [("kit één", "2001:db8::7", ""), ("kit two", None, "x")]
+
+
 def test_rows_of_values_and_instances_with_auto_ids():
     kit = new_kit(RoleFactory())
     questions = QuestionFactory.create_batch(3)
