@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from questionbank.kits import KitError, KitShortfall, assemble_kit, store_kit
-from questionbank.models import KitTemplate, Question
+from questionbank.models import Kit, KitTemplate, Question
 from tests.factories import (
     CompetencyFactory,
     CompetencyRubricLevelFactory,
@@ -255,6 +255,17 @@ def test_a_stored_kit_does_not_change_when_the_bank_does():
     kit.refresh_from_db()
     assert kit.content == before
     assert "Edited later." not in str(kit.content)
+
+
+def test_kit_ids_are_version_7_and_sort_in_the_order_the_kits_were_made():
+    role = make_role()
+    made = [store_kit(assemble_kit(role=role, stage="first_interview", seed=s)) for s in range(5)]
+    assert {kit.pk.version for kit in made} == {7}
+    assert sorted(made, key=lambda kit: kit.pk.bytes) == made
+    for kit in made:  # the first 48 bits: milliseconds since 1970, as the kit's time
+        assert abs((kit.pk.int >> 80) - kit.created_at.timestamp() * 1000) < 1000
+    stored = Kit.objects.order_by("id").values_list("id", flat=True)
+    assert list(stored) == [kit.pk for kit in made]
 
 
 def test_questions_in_a_kit_cannot_be_deleted():
