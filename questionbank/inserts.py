@@ -19,6 +19,7 @@ primary keys (an auto-increment id stays None on the instance): use them for
 rows nothing listens to and nobody edits in the same request.
 """
 
+import uuid
 from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -79,7 +80,7 @@ def write(batches: dict, using: str) -> None:
             if arrays and len(chunk) > 1:
                 sql, fields = array_statement(model, using)
                 params = [
-                    [prepared(row, field, kind, connection) for row in chunk]
+                    array_literal([prepared(row, field, kind, connection) for row in chunk])
                     for field, kind in zip(fields, plain, strict=True)
                 ]
             else:
@@ -152,6 +153,27 @@ def array_statement(model: type[Model], using: str) -> tuple[str, list]:
         ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields),
     )
     return sql, fields
+
+
+def array_literal(values: list):
+    """PostgreSQL's text for an array of ints, strings or UUIDs (None for NULL), which the
+    statement casts to the column's array type; any other values as they are, for psycopg
+    to adapt. psycopg adapts a list item by item in Python: for a kit's links, a third of
+    the client's work on its INSERT."""
+    items = []
+    for value in values:
+        kind = type(value)
+        if value is None:
+            items.append("NULL")
+        elif kind is int:
+            items.append(str(value))
+        elif kind is uuid.UUID:
+            items.append(value.hex)
+        elif kind is str:
+            items.append('"{}"'.format(value.replace("\\", "\\\\").replace('"', '\\"')))
+        else:
+            return values
+    return "{{{}}}".format(",".join(items))
 
 
 # Columns whose conversion returns an int or a str given as it is: (field classes, the type).

@@ -62,6 +62,13 @@ def test_several_rows_of_every_column_type_read_back_field_for_field(api_user):
     assert stored == [("kit één", "2001:db8::7", ""), ("kit two", None, "x")]
 
 
+def test_text_that_looks_like_array_syntax_reads_back_as_it_was_written():
+    """On PostgreSQL several rows' text goes in as an array literal: quoting must hold."""
+    targets = ['say "hi"', "back\\slash \\", "{a,b}", "NULL", "", "kit, één", "'quoted'"]
+    insert([AuditEvent(action="kit.created", target=t, via="api") for t in targets])
+    assert list(AuditEvent.objects.order_by("id").values_list("target", flat=True)) == targets
+
+
 def test_rows_of_values_and_instances_with_auto_ids():
     kit = new_kit(RoleFactory())
     questions = QuestionFactory.create_batch(3)
