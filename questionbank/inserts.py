@@ -80,7 +80,7 @@ def write(batches: dict, using: str) -> None:
             if arrays and len(chunk) > 1:
                 sql, fields = array_statement(model, using)
                 params = [
-                    array_literal([prepared(row, field, kind, connection) for row in chunk])
+                    array_literal(column(chunk, field, kind, connection))
                     for field, kind in zip(fields, plain, strict=True)
                 ]
             else:
@@ -120,6 +120,18 @@ def prepared(row: dict, field, kind, connection):
     """The row's value for the field as the database takes it (see `plain_types`)."""
     value = row[field.attname]
     return value if type(value) is kind else field.get_db_prep_save(value, connection)
+
+
+def column(rows: list[dict], field, kind, connection) -> list:
+    """The rows' values for the field as the database takes them, each object converted once:
+    the same kit's id in each of its links, say."""
+    values, last, converted = [], None, None
+    for row in rows:
+        value = row[field.attname]
+        if value is not last or not values:
+            last, converted = value, prepared(row, field, kind, connection)
+        values.append(converted)
+    return values
 
 
 @cache
