@@ -264,6 +264,20 @@ def test_a_change_announced_while_the_token_is_read_gets_it_read_again(bank):
     assert connection.bank_unchanged(token) is True
 
 
+def test_a_connection_for_one_request_does_not_listen(bank):
+    max_age = connection.settings_dict["CONN_MAX_AGE"]
+    connection.close()
+    connection.settings_dict["CONN_MAX_AGE"] = 0
+    try:
+        connection.ensure_connection()
+        assert connection.bank_listener is None
+        bank_cache.current()
+        assert token_reads(bank_cache.current) == 1
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = max_age
+        connection.close()
+
+
 def test_with_listening_off_every_kit_reads_the_token(bank, settings):
     settings.BANK_LISTEN = False
     connection.close()

@@ -20,7 +20,8 @@ as before: the query then fails and the request gets the 503 from
 compares its copy of the bank with the token in `BankVersion` before every
 kit (bank_cache.py). A trigger (migration 0014) announces every write to that
 table with `NOTIFY questionbank_bank`, delivered when the write commits; each
-connection LISTENs from the moment it opens (`BANK_LISTEN`, on by default).
+connection kept between requests LISTENs from the moment it opens
+(`BANK_LISTEN`, on by default).
 `bank_unchanged(token)` then answers without a query: yes when the token was
 read on this very connection, nothing was announced since, the connection is
 outside any transaction (a transaction would hold the announcements back until
@@ -46,8 +47,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def init_connection_state(self):
         super().init_connection_state()
         self.bank_listener = None
-        # Not with Django's pool: a pooled connection comes back with its LISTEN and handler.
-        if settings.BANK_LISTEN and self.connection is not None and not self.pool:
+        # Not for a connection used for one request only (CONN_MAX_AGE=0): the LISTEN would
+        # cost a round trip and the token is read anyway. Not with Django's pool either: a
+        # pooled connection comes back with its LISTEN and handler.
+        kept = self.settings_dict["CONN_MAX_AGE"] != 0
+        if settings.BANK_LISTEN and kept and self.connection is not None and not self.pool:
             self.bank_listener = BankListener(self.connection)
 
     def is_usable(self):
