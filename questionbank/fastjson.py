@@ -9,24 +9,32 @@ exactly as before; anything orjson refuses (an integer wider than 64 bits)
 falls back to the standard library whole.
 """
 
+import re
+
 import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 
 # Dates and times through the fallback encoder: the text stays Django's (or DRF's).
 OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
-# Valid JSON, but not valid JavaScript before ES2019: escaped, as DRF escapes them.
-LINE_SEPARATORS = ((b"\xe2\x80\xa8", rb"\u2028"), (b"\xe2\x80\xa9", rb"\u2029"))
+# U+2028 and U+2029: valid JSON, but not valid JavaScript before ES2019, so a body escapes
+# them, as DRF does. Found in one pass: dashes and curly quotes share their first two bytes,
+# which made two `in` searches of a 13 KB snapshot cost 17 microseconds.
+LINE_SEPARATORS = re.compile(b"\xe2\x80[\xa8\xa9]")
+ESCAPED = {b"\xe2\x80\xa8": rb"\u2028", b"\xe2\x80\xa9": rb"\u2029"}
 
 
-def dumps(value, default) -> bytes | None:
-    """Compact UTF-8 JSON; None if orjson cannot encode the value (the caller falls back)."""
+def dumps(value, default, *, for_javascript: bool = True) -> bytes | None:
+    """Compact UTF-8 JSON; None if orjson cannot encode the value (the caller falls back).
+
+    `for_javascript=False` leaves the line separators as they are: for text that no browser
+    reads as script, such as a JSON column's.
+    """
     try:
         body = orjson.dumps(value, default=default, option=OPTIONS)
     except orjson.JSONEncodeError:
         return None
-    for raw, escaped in LINE_SEPARATORS:
-        if raw in body:
-            body = body.replace(raw, escaped)
+    if for_javascript and LINE_SEPARATORS.search(body):
+        body = LINE_SEPARATORS.sub(lambda match: ESCAPED[match.group()], body)
     return body
 
 
@@ -38,5 +46,5 @@ class JSONEncoder(DjangoJSONEncoder):
     """
 
     def encode(self, o):
-        body = dumps(o, self.default) if self.indent is None else None
+        body = dumps(o, self.default, for_javascript=False) if self.indent is None else None
         return super().encode(o) if body is None else body.decode()

@@ -15,6 +15,8 @@ from questionbank.fastjson import JSONEncoder
 VALUES = {
     "text": "Vertel over één klant: «ça va», Straße",
     "separators": "line\u2028paragraph\u2029end",
+    # Dashes, quotes and the ellipsis begin with the separators' first two bytes.
+    "lookalikes": "a \u2014 b \u201cc\u201d \u2026 d\u2028e \u2019\u2029",
     "numbers": [0, -7, 2**53 - 1, 1.5, None, True],
     "time": datetime.datetime(2026, 12, 2, 9, 30, 15, 123456, tzinfo=datetime.UTC),
     "date": datetime.date(2026, 12, 2),
@@ -48,4 +50,5 @@ def test_the_field_encoder_decodes_to_what_django_s_encodes():
     ours = json.dumps(VALUES, cls=JSONEncoder)
     assert json.loads(ours) == json.loads(json.dumps(VALUES, cls=DjangoJSONEncoder))
     assert "één" in ours  # UTF-8 kept, not \\u escapes
+    assert "\u2028" in ours  # a column's text is not script: nothing to escape
     assert json.loads(json.dumps({"big": 2**70}, cls=JSONEncoder)) == {"big": 2**70}
