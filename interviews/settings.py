@@ -170,8 +170,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend with a health check that costs no round trip on a quiet connection
-    # (see questionbank/postgresql/base.py).
+    # Django's backend with a health check that costs no round trip on a quiet connection,
+    # and the bank's token known from a LISTEN (see questionbank/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "questionbank.postgresql"
     # Parameters sent apart from the SQL, and a statement run DATABASE_PREPARE_THRESHOLD
     # times prepared on its connection: the server stops parsing and planning the kit's

@@ -331,7 +331,7 @@ def load_decks(competency_ids, level: str) -> dict[int, Deck]:
 def select(model, names: list[str], key: str, values: list, *, using: str = "") -> list[dict]:
     """The model's rows whose field `key` is one of `values`: each a dict of the fields `names`.
 
-    For the query on every kit, the token (the snapshots of questions not seen yet are read
+    For the bank's token, read before kits (the snapshots of questions not seen yet are read
     by `questions_with_levels`), written in SQL from the model's meta: building it with the
     ORM costs ten times the query. `using` defaults to the router's choice.
     """

@@ -71,13 +71,13 @@ def insert_values(model: type[Model], rows: list[dict], using: str = DEFAULT_DB_
 
 def write(batches: dict, using: str) -> None:
     connection = connections[using]
-    arrays = connection.vendor == "postgresql"
+    postgresql = connection.vendor == "postgresql"
     statements = []
     for model, rows in batches.items():
         plain = plain_types(model, using)
         for start in range(0, len(rows), MAX_ROWS):
             chunk = rows[start : start + MAX_ROWS]
-            if arrays and len(chunk) > 1:
+            if postgresql and len(chunk) > 1:
                 sql, fields = array_statement(model, using)
                 params = [
                     array_literal(column(chunk, field, kind, connection))
@@ -94,7 +94,7 @@ def write(batches: dict, using: str) -> None:
     if not statements:
         return
     if (
-        connection.vendor == "postgresql"
+        postgresql
         and len(statements) > 1
         and sum(len(params) for _, params in statements) <= MAX_PARAMETERS
     ):

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from questionbank import bank_cache
 from questionbank.kits import assemble_kit, store_kit
-from questionbank.models import BankVersion
+from questionbank.models import BankVersion, bank_changed
 from questionbank.postgresql.base import BANK_CHANNEL, quiet
 from tests.factories import CompetencyFactory, QuestionFactory, RoleCompetencyFactory, RoleFactory
 
@@ -227,8 +227,6 @@ def test_a_change_written_on_this_connection_is_heard_too(bank):
 def test_a_change_rolled_back_is_not_announced(bank):
     first = bank_cache.current()
     with pytest.raises(RuntimeError), transaction.atomic():
-        from questionbank.models import bank_changed
-
         bank_changed()
         raise RuntimeError
     bank_cache._current = first  # as if this process had not dropped its copy
@@ -281,9 +279,12 @@ def test_a_connection_for_one_request_does_not_listen(bank):
 def test_with_listening_off_every_kit_reads_the_token(bank, settings):
     settings.BANK_LISTEN = False
     connection.close()
-    bank_cache.current()
-    assert token_reads(bank_cache.current) == 1
-    assert connection.bank_listener is None
+    try:
+        bank_cache.current()
+        assert token_reads(bank_cache.current) == 1
+        assert connection.bank_listener is None
+    finally:
+        connection.close()  # the next test's connection listens again
 
 
 def test_a_kit_created_over_the_api_costs_one_query_while_the_bank_is_unchanged(
