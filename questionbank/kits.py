@@ -50,6 +50,9 @@ from .models import (
 
 MAX_SEED = 2**53 - 1  # exact in JSON numbers and JavaScript
 MIN_POOL = 40
+# When a kit needs a question snapshot the process does not keep, the same query also reads
+# this many of the next candidates of each of the kit's pools (see BankCache.snapshots).
+PREFETCH_PER_POOL = 10
 POOL_PER_QUESTION = 8
 MAX_QUESTIONS_PER_COMPETENCY = 10
 MAX_BUDGET = 240
@@ -170,7 +173,7 @@ def assemble_kit(
     chosen, warnings = choose(plan, pools)
     if warnings and plan.strict:
         raise KitShortfall(warnings)
-    role_ref, sections, fallbacks = snapshot(plan, chosen, bank)
+    role_ref, sections, fallbacks = snapshot(plan, chosen, bank, pools)
     questions = [c for link in plan.competencies for c in chosen[link.competency_id]]
     kit = AssembledKit(plan, role_ref, sections, questions, warnings, fallbacks)
     if plan.include_screening:
@@ -392,8 +395,14 @@ def shortfalls(plan: Plan, chosen: dict, out_of_time: set) -> list[dict]:
     return warnings
 
 
-def snapshot(plan: Plan, chosen: dict, bank: BankCache) -> tuple[dict, list[dict], list[str]]:
-    """The role and the sections, with every text the interviewer reads, in the kit's language."""
+def snapshot(
+    plan: Plan, chosen: dict, bank: BankCache, pools: dict | None = None
+) -> tuple[dict, list[dict], list[str]]:
+    """The role and the sections, with every text the interviewer reads, in the kit's language.
+
+    `pools`, the candidates left after choosing, name the questions the next kits are likely
+    to ask: the bank cache reads the first few with the chosen ones it does not keep yet.
+    """
     language = plan.language
     fallbacks = []
 
@@ -404,7 +413,11 @@ def snapshot(plan: Plan, chosen: dict, bank: BankCache) -> tuple[dict, list[dict
         return value
 
     role = {"slug": plan.role.slug, "title": text(plan.role, "title", "role")}
-    snapshots = bank.snapshots([c.id for picks in chosen.values() for c in picks], language)
+    snapshots = bank.snapshots(
+        [c.id for picks in chosen.values() for c in picks],
+        language,
+        likely=[c.id for pool in (pools or {}).values() for c in pool[:PREFETCH_PER_POOL]],
+    )
     sections = []
     for link in plan.competencies:
         picks = chosen[link.competency_id]

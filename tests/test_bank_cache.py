@@ -10,7 +10,7 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from questionbank import bank_cache, questions
+from questionbank import bank_cache, kits, questions
 from questionbank.kits import assemble_kit
 from questionbank.models import BankVersion, KitTemplate, Question, Role, RubricLevel
 from tests.factories import (
@@ -280,6 +280,80 @@ def test_a_kept_snapshot_comes_back_whole_and_as_a_copy_of_its_own(role):
     assert len(kept["rubric"]) == 5
     assert kept_fallbacks == fallbacks
     assert kept == bank_cache.BankCache(bank.token).snapshots([pk], "nl")[pk][0]
+
+
+@pytest.fixture
+def big_role():
+    """An entry-level role with one competency of 60 active questions, no rubric of their own."""
+    role = RoleFactory(slug="big", level="entry")
+    competency = CompetencyFactory(slug="listening")
+    RoleCompetencyFactory(role=role, competency=competency, weight=5, essential=True)
+    for score in range(1, 6):
+        CompetencyRubricLevelFactory(competency=competency, score=score)
+    QuestionFactory.create_batch(60, competency=competency, rubric=False)
+    return role
+
+
+def kept_ids(bank) -> set[int]:
+    return {pk for pk, _ in bank._snapshots}
+
+
+def test_a_kit_reads_ahead_the_next_candidates_of_its_pools_in_the_same_query(big_role):
+    bank = bank_cache.current()
+    options = {"role": big_role, "stage": "final", "questions_per_competency": 1, "bank": bank}
+    assemble_kit(seed=3, **options)  # the plan, the deck and the default rubric, kept
+    bank._snapshots.clear()
+    bank._snapshot_bytes = 0
+    with CaptureQueriesContext(connection) as queries:
+        kit = assemble_kit(seed=4, **options)
+    asked = kit.questions[0].id
+    pool = kits.candidate_pools(kit.plan, bank)[kit.plan.competencies[0].competency_id]
+    ahead = [c.id for c in pool if c.id != asked][: kits.PREFETCH_PER_POOL]
+    assert len(ahead) == kits.PREFETCH_PER_POOL > 0
+    assert kept_ids(bank) == {asked, *ahead}
+    assert len(queries) == 1
+
+
+def snapshot_queries(role, seeds) -> int:
+    """The queries reading question snapshots, for kits of one question with these seeds."""
+    bank = bank_cache.current()
+    with CaptureQueriesContext(connection) as queries:
+        for seed in seeds:
+            assemble_kit(role=role, stage="final", questions_per_competency=1, seed=seed, bank=bank)
+    table = RubricLevel._meta.db_table
+    return sum(1 for query in queries if f'JOIN "{table}"' in query["sql"])
+
+
+def test_reading_ahead_warms_the_cache_in_a_fraction_of_the_queries(big_role, monkeypatch):
+    with_reading_ahead = snapshot_queries(big_role, range(200))
+    bank_cache.forget()
+    monkeypatch.setattr(kits, "PREFETCH_PER_POOL", 0)
+    without = snapshot_queries(big_role, range(200))
+    assert without >= 20
+    assert with_reading_ahead * 4 <= without
+
+
+def test_nothing_is_read_ahead_once_the_snapshot_cache_is_full(big_role, monkeypatch):
+    bank = bank_cache.current()
+    read = []
+    load = bank._load_snapshots
+
+    def recording_load(ids, language):
+        read.append(list(ids))
+        return load(ids, language)
+
+    monkeypatch.setattr(bank, "_load_snapshots", recording_load)
+    options = {"role": big_role, "stage": "final", "questions_per_competency": 1, "bank": bank}
+    assemble_kit(seed=5, **options)
+    assert len(read[-1]) == 1 + kits.PREFETCH_PER_POOL
+    bank._snapshot_budget = bank._snapshot_bytes  # full
+    for seed in range(6, 200):
+        kept = kept_ids(bank)
+        asked = assemble_kit(seed=seed, **options).questions[0].id
+        if asked not in kept:
+            break
+    assert asked not in kept
+    assert read[-1] == [asked]
 
 
 def window_by_scanning(deck, start, size, *, role_id, types, excluded):
