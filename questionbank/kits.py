@@ -50,9 +50,11 @@ from .models import (
 
 MAX_SEED = 2**53 - 1  # exact in JSON numbers and JavaScript
 MIN_POOL = 40
-# When a kit needs a question snapshot the process does not keep, the same query also reads
-# this many of the next candidates of each of the kit's pools (see BankCache.snapshots).
-PREFETCH_PER_POOL = 10
+# From a role's eleventh kit in a language on (per process and change of the bank), a kit
+# needing question snapshots the process does not keep also reads, in the same query, the
+# next ten candidates of each of its pools (see BankCache.snapshots).
+READ_AHEAD_AFTER_KITS = 10
+READ_AHEAD_PER_POOL = 10
 POOL_PER_QUESTION = 8
 MAX_QUESTIONS_PER_COMPETENCY = 10
 MAX_BUDGET = 240
@@ -401,7 +403,8 @@ def snapshot(
     """The role and the sections, with every text the interviewer reads, in the kit's language.
 
     `pools`, the candidates left after choosing, name the questions the next kits are likely
-    to ask: the bank cache reads the first few with the chosen ones it does not keep yet.
+    to ask: from the role's eleventh kit on, the bank cache reads the first few of each with
+    the chosen ones it does not keep yet.
     """
     language = plan.language
     fallbacks = []
@@ -413,10 +416,11 @@ def snapshot(
         return value
 
     role = {"slug": plan.role.slug, "title": text(plan.role, "title", "role")}
+    likely = []
+    if pools and bank.count_kit(plan.role.pk, language) > READ_AHEAD_AFTER_KITS:
+        likely = [c.id for pool in pools.values() for c in pool[:READ_AHEAD_PER_POOL]]
     snapshots = bank.snapshots(
-        [c.id for picks in chosen.values() for c in picks],
-        language,
-        likely=[c.id for pool in (pools or {}).values() for c in pool[:PREFETCH_PER_POOL]],
+        [c.id for picks in chosen.values() for c in picks], language, likely=likely
     )
     sections = []
     for link in plan.competencies:

@@ -301,22 +301,28 @@ def kept_ids(bank) -> set[int]:
 def test_a_kit_reads_ahead_the_next_candidates_of_its_pools_in_the_same_query(big_role):
     bank = bank_cache.current()
     options = {"role": big_role, "stage": "final", "questions_per_competency": 1, "bank": bank}
-    assemble_kit(seed=3, **options)  # the plan, the deck and the default rubric, kept
+    for seed in range(kits.READ_AHEAD_AFTER_KITS):  # a role kits are made for again and again
+        assemble_kit(seed=seed, **options)
     bank._snapshots.clear()
     bank._snapshot_bytes = 0
     with CaptureQueriesContext(connection) as queries:
         kit = assemble_kit(seed=4, **options)
     asked = kit.questions[0].id
     pool = kits.candidate_pools(kit.plan, bank)[kit.plan.competencies[0].competency_id]
-    ahead = [c.id for c in pool if c.id != asked][: kits.PREFETCH_PER_POOL]
-    assert len(ahead) == kits.PREFETCH_PER_POOL > 0
+    ahead = [c.id for c in pool if c.id != asked][: kits.READ_AHEAD_PER_POOL]
+    assert len(ahead) == kits.READ_AHEAD_PER_POOL > 0
     assert kept_ids(bank) == {asked, *ahead}
     assert len(queries) == 1
 
 
 def snapshot_queries(role, seeds) -> int:
-    """The queries reading question snapshots, for kits of one question with these seeds."""
+    """The queries reading question snapshots, for kits of one question with these seeds,
+    once the role has had the kits after which kits read ahead."""
     bank = bank_cache.current()
+    for seed in range(kits.READ_AHEAD_AFTER_KITS):
+        assemble_kit(role=role, stage="final", questions_per_competency=1, seed=1000 + seed)
+    bank._snapshots.clear()
+    bank._snapshot_bytes = 0
     with CaptureQueriesContext(connection) as queries:
         for seed in seeds:
             assemble_kit(role=role, stage="final", questions_per_competency=1, seed=seed, bank=bank)
@@ -327,10 +333,34 @@ def snapshot_queries(role, seeds) -> int:
 def test_reading_ahead_warms_the_cache_in_a_fraction_of_the_queries(big_role, monkeypatch):
     with_reading_ahead = snapshot_queries(big_role, range(200))
     bank_cache.forget()
-    monkeypatch.setattr(kits, "PREFETCH_PER_POOL", 0)
+    monkeypatch.setattr(kits, "READ_AHEAD_PER_POOL", 0)
     without = snapshot_queries(big_role, range(200))
     assert without >= 20
     assert with_reading_ahead * 4 <= without
+
+
+def test_a_role_s_first_kits_read_only_their_own_questions(big_role, monkeypatch):
+    """Reading ahead costs about a millisecond: paid only for a role kits are made for again
+    and again, not for one asked for once in a while."""
+    bank = bank_cache.current()
+    read = []
+    load = bank._load_snapshots
+    monkeypatch.setattr(
+        bank, "_load_snapshots", lambda ids, language: read.append(list(ids)) or load(ids, language)
+    )
+    options = {"role": big_role, "stage": "final", "questions_per_competency": 1, "bank": bank}
+    for seed in range(kits.READ_AHEAD_AFTER_KITS):
+        bank._snapshots.clear()
+        bank._snapshot_bytes = 0
+        asked = assemble_kit(seed=seed, **options).questions[0].id
+        assert read[-1] == [asked]
+    bank._snapshots.clear()
+    bank._snapshot_bytes = 0
+    assemble_kit(seed=99, **options)
+    assert len(read[-1]) == 1 + kits.READ_AHEAD_PER_POOL
+    # In another language the role starts again.
+    assemble_kit(seed=99, language="de", **options)
+    assert len(read[-1]) == 1
 
 
 def test_nothing_is_read_ahead_once_the_snapshot_cache_is_full(big_role, monkeypatch):
@@ -344,8 +374,12 @@ def test_nothing_is_read_ahead_once_the_snapshot_cache_is_full(big_role, monkeyp
 
     monkeypatch.setattr(bank, "_load_snapshots", recording_load)
     options = {"role": big_role, "stage": "final", "questions_per_competency": 1, "bank": bank}
-    assemble_kit(seed=5, **options)
-    assert len(read[-1]) == 1 + kits.PREFETCH_PER_POOL
+    bank._kits[(big_role.pk, "en")] = kits.READ_AHEAD_AFTER_KITS
+    bank._snapshots.clear()
+    bank._snapshot_bytes = 0
+    asked = assemble_kit(seed=5, **options).questions[0].id
+    assert read[-1] == [asked, *read[-1][1:]]
+    assert len(read[-1]) == 1 + kits.READ_AHEAD_PER_POOL
     bank._snapshot_budget = bank._snapshot_bytes  # full
     for seed in range(6, 200):
         kept = kept_ids(bank)
