@@ -85,11 +85,11 @@ def write(batches: dict, using: str) -> None:
                 ]
             else:
                 sql, fields = statement(model, using, len(chunk))
-                params = [
-                    prepared(row, field, kind, connection)
-                    for row in chunk
+                columns = [
+                    column(chunk, field, kind, connection)
                     for field, kind in zip(fields, plain, strict=True)
                 ]
+                params = [value for row in zip(*columns, strict=True) for value in row]
             statements.append((sql, params))
     if not statements:
         return
