@@ -31,6 +31,7 @@ import bisect
 import contextlib
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -260,7 +261,7 @@ class BankCache:
         return {pk: self._default_rubrics[pk] for pk in competency_ids}
 
     def snapshots(
-        self, ids: list[int], language: str, likely: list[int] = ()
+        self, ids: list[int], language: str, likely: Sequence[int] = ()
     ) -> dict[int, tuple[dict, tuple[str, ...]]]:
         """Each question's snapshot in the language, with the paths that fell back to English.
 
@@ -289,7 +290,7 @@ class BankCache:
             found[pk] = orjson.loads(text), fallbacks
         return found
 
-    def _worth_reading(self, likely: list[int], language: str) -> list[int]:
+    def _worth_reading(self, likely: Sequence[int], language: str) -> list[int]:
         """Of the questions likely to be asked next, those to read with a query made anyway:
         the ones not kept, while the cache is under its budget. A role's decks at 100k
         questions hold about 9,000: read only as kits asked for them, a process took ten
