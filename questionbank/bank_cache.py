@@ -280,7 +280,7 @@ class BankCache:
                     self._snapshots.move_to_end((pk, language))
                 kept[pk] = entry
         if missing:
-            ahead = [pk for pk in self._worth_reading(likely, language) if pk not in kept]
+            ahead = self._worth_reading(likely, language)
             loaded = self._load_snapshots(list(dict.fromkeys(missing + ahead)), language)
             self._keep(language, loaded)
             found.update(

@@ -77,18 +77,17 @@ def write(batches: dict, using: str) -> None:
         plain = plain_types(model, using)
         for start in range(0, len(rows), MAX_ROWS):
             chunk = rows[start : start + MAX_ROWS]
-            if postgresql and len(chunk) > 1:
-                sql, fields = array_statement(model, using)
-                params = [
-                    array_literal(column(chunk, field, kind, connection))
-                    for field, kind in zip(fields, plain, strict=True)
-                ]
+            arrays = postgresql and len(chunk) > 1
+            sql, fields = (
+                array_statement(model, using) if arrays else statement(model, using, len(chunk))
+            )
+            columns = [
+                column(chunk, field, kind, connection)
+                for field, kind in zip(fields, plain, strict=True)
+            ]
+            if arrays:
+                params = [array_literal(values) for values in columns]
             else:
-                sql, fields = statement(model, using, len(chunk))
-                columns = [
-                    column(chunk, field, kind, connection)
-                    for field, kind in zip(fields, plain, strict=True)
-                ]
                 params = [value for row in zip(*columns, strict=True) for value in row]
             statements.append((sql, params))
     if not statements:
