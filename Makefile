@@ -60,7 +60,7 @@ BENCH_ENV := SECRET_KEY=benchmark-only-key ALLOWED_HOSTS=127.0.0.1 HTTPS=0
 BENCH_DB := /tmp/questionbank-bench.sqlite3
 bench: $(STAMP)
 	.ci/system-deps wrk
-	rm -f $(BENCH_DB) $(BENCH_DB)-wal $(BENCH_DB)-shm
+	rm -f $(BENCH_DB) $(BENCH_DB)-wal $(BENCH_DB)-shm $(BENCH_DB)-writers
 	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(BENCH_ENV) DATABASE_URL=sqlite:///$(BENCH_DB) $(PY) manage.py migrate --noinput -v0
 	$(BENCH_ENV) DATABASE_URL=sqlite:///$(BENCH_DB) $(PY) manage.py benchmark

@@ -37,6 +37,8 @@ from django.db.models import (
 )
 from django.db.models.fields import AutoFieldMixin
 
+from .sqlite_writers import queued
+
 # Rows per INSERT: well below SQLite's limit on parameters (32,766) for any of our models.
 MAX_ROWS = 500
 # PostgreSQL takes at most 65,535 parameters in one statement.
@@ -104,15 +106,17 @@ def write(batches: dict, using: str) -> None:
         statements = [
             (f"WITH {parts} {statements[-1][0]}", [p for _, params in statements for p in params])
         ]
-    if len(statements) == 1 and not connection.in_atomic_block:
-        # Atomic by itself: no BEGIN and COMMIT to send, in autocommit.
-        with connection.cursor() as cursor:
-            cursor.execute(*statements[0])
-        return
-    # In a transaction (a savepoint in the caller's): the caller's work survives a failure.
-    with transaction.atomic(using), connection.cursor() as cursor:
-        for sql, params in statements:
-            cursor.execute(sql, params)
+    # On SQLite, in the queue of writers when the transaction is ours (see sqlite_writers.py).
+    with queued(connection):
+        if len(statements) == 1 and not connection.in_atomic_block:
+            # Atomic by itself: no BEGIN and COMMIT to send, in autocommit.
+            with connection.cursor() as cursor:
+                cursor.execute(*statements[0])
+            return
+        # In a transaction (a savepoint in the caller's): the caller's work survives a failure.
+        with transaction.atomic(using), connection.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)
 
 
 def prepared(row: dict, field, kind, connection):
