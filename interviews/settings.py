@@ -255,7 +255,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "questionbank.api.schema.BankAutoSchema",
     "EXCEPTION_HANDLER": "questionbank.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["questionbank.api.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["questionbank.api.parsers.JSONParser"],
     # DRF's, counted in fixed windows: constant cost per request (see api/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": [
         "questionbank.api.throttling.AnonRateThrottle",

@@ -325,3 +325,15 @@ def test_kit_request_serializers_each_get_their_own_copies_of_the_fields():
     assert many.child_relation is not second.fields["competencies"].child_relation
     assert many.child_relation.parent is many
     assert first.fields["stage"].choices == declared["stage"].choices
+
+
+def test_the_permission_check_reads_the_declared_queryset_not_a_clone(
+    interviewer_api, role, monkeypatch
+):
+    from questionbank.api.views import KitViewSet
+
+    def cloned(self):
+        raise AssertionError("get_queryset() called")
+
+    monkeypatch.setattr(KitViewSet, "get_queryset", cloned)
+    assert post_kit(interviewer_api).status_code == 201

@@ -36,8 +36,6 @@ def held(path) -> bool:
 
 def test_a_writer_waits_for_another_process_s_and_goes_in_when_it_leaves(tmp_path):
     bank = database(tmp_path / "bank.sqlite3")
-    other_process = open(tmp_path / "bank.sqlite3-writers", "a")  # an open file of its own
-    fcntl.flock(other_process, fcntl.LOCK_EX)
     inside = threading.Event()
 
     def write():
@@ -45,10 +43,12 @@ def test_a_writer_waits_for_another_process_s_and_goes_in_when_it_leaves(tmp_pat
             inside.set()
 
     writer = threading.Thread(target=write)
-    writer.start()
-    assert not inside.wait(0.3)
-    fcntl.flock(other_process, fcntl.LOCK_UN)
-    other_process.close()
+    # Another process's writer: an open file of its own.
+    with open(tmp_path / "bank.sqlite3-writers", "a") as other_process:
+        fcntl.flock(other_process, fcntl.LOCK_EX)
+        writer.start()
+        assert not inside.wait(0.3)
+        fcntl.flock(other_process, fcntl.LOCK_UN)
     assert inside.wait(5)
     writer.join()
     assert not held(tmp_path / "bank.sqlite3-writers")

@@ -19,7 +19,25 @@ class PDFRenderer(BaseRenderer):
 
 
 class StrictContentNegotiation(DefaultContentNegotiation):
-    """An unknown `?format=` is a 400 naming the formats on offer, not a bare 404."""
+    """An unknown `?format=` is a 400 naming the formats on offer, not a bare 404.
+
+    A request that asks for no format and accepts anything (`Accept: */*`, or no `Accept`,
+    as most API clients send) gets the view's first renderer, as DRF's negotiation would
+    choose it, without parsing the header into media types (a tenth of a cached kit's
+    fetch). Any other request is negotiated in full.
+    """
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        first = renderers[0] if renderers else None
+        if (
+            first is not None
+            and not format_suffix
+            and request.META.get("HTTP_ACCEPT", "*/*") == "*/*"
+            and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
+            and "*" not in first.media_type
+        ):
+            return first, first.media_type
+        return super().select_renderer(request, renderers, format_suffix)
 
     def filter_renderers(self, renderers, format):
         matching = [renderer for renderer in renderers if renderer.format == format]

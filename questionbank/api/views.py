@@ -73,6 +73,12 @@ class BankPermissions(DjangoModelPermissions):
         authentication.remember_permissions(user)
         return super().has_permission(request, view)
 
+    def _queryset(self, view):
+        """Only its model is read: the view's declared queryset, not the clone that
+        `get_queryset()` makes on every request."""
+        queryset = getattr(view, "queryset", None)
+        return queryset if queryset is not None else super()._queryset(view)
+
 
 AUDITED_ACTIONS = {
     "create": "created",
