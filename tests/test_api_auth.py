@@ -108,6 +108,47 @@ def test_a_remembered_token_costs_no_query_and_is_stored_hashed(api, api_user, b
     assert stored and not any(key in k for k in stored)
 
 
+def test_each_request_gets_its_own_copy_of_a_remembered_user(api_user, django_assert_num_queries):
+    from questionbank.api.authentication import CachedTokenAuthentication
+
+    key = Token.objects.create(user=api_user).key
+    first, _ = CachedTokenAuthentication().authenticate_credentials(key)
+    first._perm_cache = {"questionbank.add_kit"}  # what one request learns stays with it
+    first.first_name = "changed by a request"
+    with django_assert_num_queries(0):
+        second, _ = CachedTokenAuthentication().authenticate_credentials(key)
+    assert second is not first and second.pk == api_user.pk
+    assert not hasattr(second, "_perm_cache")
+    assert second.first_name == api_user.first_name
+    assert not second._state.adding and second._state.db == "default"
+
+
+def test_a_stamp_this_process_does_not_know_reads_the_user_once(
+    api_user, django_assert_num_queries
+):
+    """Another process (sharing the cache) remembered the token: its stamp stays."""
+    from questionbank.api import authentication
+
+    key = Token.objects.create(user=api_user).key
+    authentication.CachedTokenAuthentication().authenticate_credentials(key)
+    stamp_key = authentication.token_cache_key(key)
+    cache.set(stamp_key, "another-process", 60)
+    with django_assert_num_queries(1):  # the token with its user
+        user, _ = authentication.CachedTokenAuthentication().authenticate_credentials(key)
+    assert user.pk == api_user.pk
+    assert cache.get(stamp_key) == "another-process"
+    with django_assert_num_queries(0):
+        authentication.CachedTokenAuthentication().authenticate_credentials(key)
+
+
+def test_a_token_revoked_by_another_process_fails_here_at_once(api, api_user, bank):
+    """Revoking drops the shared entry; the user this process keeps is not enough."""
+    assert api.get("/api/v1/questions/").status_code == 200
+    Token.objects.filter(user=api_user).update(key="replaced-without-signals")
+    cache.clear()  # what another process's signal handler did to the shared cache
+    assert api.get("/api/v1/questions/").status_code == 401
+
+
 def test_token_caching_can_be_turned_off(api, bank, settings, django_assert_num_queries):
     settings.TOKEN_CACHE_SECONDS = 0
     api.get("/api/v1/roles/agent/")
