@@ -123,6 +123,29 @@ def test_each_request_gets_its_own_copy_of_a_remembered_user(api_user, django_as
     assert not second._state.adding and second._state.db == "default"
 
 
+def test_a_remembered_token_s_permissions_come_with_its_user(api_user, monkeypatch):
+    from django.contrib.auth.models import Permission
+
+    from questionbank.api.authentication import CachedTokenAuthentication, remember_permissions
+
+    api_user.user_permissions.add(Permission.objects.get(codename="add_kit"))
+    key = Token.objects.create(user=api_user).key
+    authenticate = CachedTokenAuthentication().authenticate_credentials
+    first, _ = authenticate(key)
+    remember_permissions(first)
+    assert first.has_perm("questionbank.add_kit")
+    second, _ = authenticate(key)
+    reads = []
+    monkeypatch.setattr(cache, "get", lambda key, *args: reads.append(key))
+    remember_permissions(second)  # they came with the user: nothing to read
+    assert reads == []
+    assert second.has_perm("questionbank.add_kit")
+    second._perm_cache.add("questionbank.delete_kit")  # one request's copy, not the kept set
+    monkeypatch.undo()
+    third, _ = authenticate(key)
+    assert third._perm_cache == {"questionbank.add_kit"}
+
+
 def test_a_stamp_this_process_does_not_know_reads_the_user_once(
     api_user, django_assert_num_queries
 ):

@@ -45,7 +45,9 @@ class CachedTokenAuthentication(TokenAuthentication):
     shared cache holds the same stamp, the token is still good and the user unchanged (every
     change drops the entry, see below), so each request gets a fresh copy of the kept user:
     a small value read from the cache, not a whole user unpickled (a third of a cached kit's
-    fetch). Another process that finds a stamp it does not know reads the user once.
+    fetch). Another process that finds a stamp it does not know reads the user once. The
+    user's permissions, once read, are kept with the stamp too: a change to them drops the
+    user's tokens' entries as well (`forget_users`).
     """
 
     def authenticate_credentials(self, key):
@@ -55,20 +57,37 @@ class CachedTokenAuthentication(TokenAuthentication):
         cache_key = token_cache_key(key)
         stamp = cache.get(cache_key)
         known = _known_users.get(cache_key)
-        if stamp is not None and known is not None and known[0] == stamp:
-            return fresh_copy(known[1]), None
+        if stamp is not None and known is not None and known.stamp == stamp:
+            return known.copy(), None
         user, token = super().authenticate_credentials(key)
         if stamp is None:
             stamp = secrets.token_hex(8)
             cache.set(cache_key, stamp, seconds)
         if len(_known_users) >= MAX_KNOWN_USERS:
             _known_users.clear()
-        _known_users[cache_key] = (stamp, fresh_copy(user))
+        known = _known_users[cache_key] = KnownUser(stamp, fresh_copy(user))
+        user._known_as = known
         return user, token
 
 
-# Per process: token cache key -> (stamp, user as read). Tokens are few (one per application).
-_known_users: dict[str, tuple[str, object]] = {}
+class KnownUser:
+    """A token's user as this process read it, for one stamp, and their permissions once read."""
+
+    __slots__ = ("permissions", "stamp", "user")
+
+    def __init__(self, stamp: str, user):
+        self.stamp, self.user, self.permissions = stamp, user, None
+
+    def copy(self):
+        user = fresh_copy(self.user)
+        if self.permissions is not None:
+            user._perm_cache = set(self.permissions)
+        user._known_as = self
+        return user
+
+
+# Per process: token cache key -> KnownUser. Tokens are few (one per application).
+_known_users: dict[str, KnownUser] = {}
 MAX_KNOWN_USERS = 10_000
 
 
@@ -79,7 +98,7 @@ def fresh_copy(user):
     copy.__dict__.update(user.__dict__)
     copy._state = ModelState()
     copy._state.db, copy._state.adding = user._state.db, False
-    for name in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+    for name in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_known_as"):
         copy.__dict__.pop(name, None)
     return copy
 
@@ -102,9 +121,13 @@ def remember_permissions(user) -> None:
     key = permissions_cache_key(user.pk)
     permissions = cache.get(key)
     if permissions is None:
-        cache.set(key, user.get_all_permissions(), seconds)
+        permissions = user.get_all_permissions()
+        cache.set(key, permissions, seconds)
     else:
         user._perm_cache = permissions  # where ModelBackend keeps them for the request
+    known = getattr(user, "_known_as", None)
+    if known is not None:  # the token's next requests get them with the user
+        known.permissions = frozenset(permissions)
 
 
 def forget_users(user_ids) -> None:
