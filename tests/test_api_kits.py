@@ -311,10 +311,68 @@ def test_request_serializers_keep_their_own_fields_and_context(role):
         assert declared.field_name is None and declared.parent is None
 
 
+REQUESTS = [
+    {"role": "agent", "stage": "final"},
+    {
+        "role": "agent",
+        "stage": "first_interview",
+        "competencies": ["agent-c1", "agent-c3"],
+        "questions_per_competency": 2,
+        "time_budget_minutes": 30,
+        "question_types": ["behavioural"],
+        "language": "de",
+        "seed": 7,
+        "exclude_questions": ["agent-c1-0"],
+        "exclude_kits": [],
+        "strict": True,
+        "include_screening": None,
+    },
+    {},
+    {"role": "nobody", "stage": "lunch"},
+    {"role": 5, "stage": "final", "seed": -1, "strict": "perhaps"},
+    {"role": "agent", "stage": "final", "competencies": "agent-c1"},
+    {"role": "agent", "stage": "final", "competencies": ["nope"], "question_types": []},
+    {"role": "agent", "stage": "final", "exclude_kits": ["not-a-uuid"], "language": "fr"},
+    {"role": "agent", "stage": "final", "something": "else", "seed": None},
+    [{"role": "agent"}],
+    "agent",
+]
+
+
+@pytest.mark.parametrize("body", REQUESTS, ids=range(len(REQUESTS)))
+def test_a_request_validates_as_with_every_field_built(role, body):
+    """A JSON body gets only the fields it names, the required ones and those with a default:
+    the same validated data and the same errors as DRF's serializer with all twelve."""
+    import copy
+
+    from questionbank import bank_cache
+    from questionbank.api.serializers import KitRequestSerializer
+
+    class EveryField(KitRequestSerializer):
+        def get_fields(self):  # DRF's own
+            return copy.deepcopy(self._declared_fields)
+
+    def outcome(serializer_class):
+        serializer = serializer_class(data=body, context={"bank": bank_cache.current()})
+        if serializer.is_valid():
+            return dict(serializer.validated_data)
+        return serializer.errors
+
+    assert outcome(KitRequestSerializer) == outcome(EveryField)
+
+
+def test_a_two_key_request_builds_four_fields(role):
+    from questionbank.api.serializers import KitRequestSerializer
+
+    serializer = KitRequestSerializer(data={"role": "agent", "stage": "final"})
+    assert list(serializer.fields) == ["role", "stage", "strict", "include_screening"]
+    assert len(KitRequestSerializer().fields) == 12
+
+
 def test_kit_request_serializers_each_get_their_own_copies_of_the_fields():
     from questionbank.api.serializers import KitRequestSerializer
 
-    first, second = KitRequestSerializer(data={}), KitRequestSerializer(data={})
+    first, second = KitRequestSerializer(), KitRequestSerializer()
     declared = KitRequestSerializer._declared_fields
     for name in ("role", "competencies", "stage"):
         assert first.fields[name] is not second.fields[name]

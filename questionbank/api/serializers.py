@@ -262,19 +262,34 @@ class BankRoleField(serializers.SlugRelatedField):
 
 
 class CopiedFieldsMixin:
-    """Fields copied, not deep-copied, from the class's declared ones, for a serializer on a
-    hot path.
+    """Fields copied, not deep-copied, from the class's declared ones, and for a JSON body only
+    those that can take part: for a serializer on a hot path.
 
     DRF deep-copies every declared field for each serializer instance (their querysets, their
     choices, their validators), which cost more than a kit's assembly on POST /api/v1/kits/.
     The declared fields are unbound prototypes nobody changes; a shallow copy is bound to this
     serializer alone (binding sets the copy's own attributes). A many=True relation's child is
     copied too, and pointed at its new parent, so that it reads this serializer's context.
+
+    Given a JSON object (a dict), the serializer gets the fields it names, the required ones
+    and those with a default: DRF skips any other field that the data leaves out, so the
+    result and the errors are the same, for a third of the work when a request names two of
+    twelve fields. Without data (the OpenAPI schema, the allowed query parameters) or with a
+    query string, every field is there.
     """
 
     def get_fields(self):
+        data = getattr(self, "initial_data", None)
+        named = data.keys() if type(data) is dict else None
         fields = {}
         for name, declared in self._declared_fields.items():
+            if (
+                named is not None
+                and name not in named
+                and not declared.required
+                and declared.default is serializers.empty
+            ):
+                continue
             field = shallow_copy(declared)
             if isinstance(field, relations.ManyRelatedField):
                 field.child_relation = shallow_copy(declared.child_relation)
