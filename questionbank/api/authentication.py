@@ -33,8 +33,9 @@ from rest_framework.authtoken.models import Token
 
 
 def token_cache_key(key: str) -> str:
-    # Hashed, so the cache (Redis) never holds a usable token.
-    return "auth-token:" + hashlib.sha256(key.encode()).hexdigest()
+    # Hashed, so the cache (Redis) never holds a usable token. It holds a stamp, no longer the
+    # user: a new name, so that servers of both releases can share a cache during an upgrade.
+    return "auth-token-stamp:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 class CachedTokenAuthentication(TokenAuthentication):
