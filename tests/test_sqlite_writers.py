@@ -88,17 +88,16 @@ def test_a_writer_that_fails_leaves_the_queue(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "bank",
+    "kind",
     [
-        database("/tmp/bank", vendor="postgresql"),
-        database(":memory:", in_memory=True),
-        database("/tmp/bank", in_atomic_block=True),  # the caller's transaction may hold SQLite
+        {"vendor": "postgresql"},
+        {"in_memory": True},
+        {"in_atomic_block": True},  # the caller's transaction may hold SQLite's lock already
     ],
     ids=["postgresql", "in memory", "in a caller's transaction"],
 )
-def test_no_queue_where_it_has_no_use(bank, tmp_path, monkeypatch):
-    monkeypatch.setattr(bank, "settings_dict", {"NAME": str(tmp_path / "bank")})
-    with sqlite_writers.queued(bank):
+def test_no_queue_where_it_has_no_use(kind, tmp_path):
+    with sqlite_writers.queued(database(tmp_path / "bank", **kind)):
         pass
     assert not (tmp_path / "bank-writers").exists()
 
